@@ -1,0 +1,96 @@
+"""Run a notebook's public checks without a browser: ``course check`` and ``course progress``.
+
+The notebook runs in a fresh kernel, in its own folder, exactly as the learner
+saved it; the learner's file is never written. Every check cell's structured
+result is collected; a check cell that never reported (an earlier error, a
+deleted cell) counts as failed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from course.catalog import Step
+from course.display import CHECK_MIMETYPE
+
+
+@dataclass
+class StepChecks:
+    """Public check outcomes of one step: grade_id -> passed, plus any run error."""
+
+    step: Step
+    passed: dict[str, bool] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        """``done``, ``partial`` or ``not started``."""
+        wins = sum(self.passed.get(check.id, False) for check in self.step.checks)
+        if wins == len(self.step.checks) and wins:
+            return "done"
+        return "partial" if wins else "not started"
+
+
+def run_notebook_checks(path: Path, timeout: int = 120) -> tuple[dict[str, dict], list[str]]:
+    """Execute ``path`` in a fresh kernel; return (grade_id -> public result, errors)."""
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(str(path), as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        allow_errors=True,
+        kernel_name=notebook.metadata.get("kernelspec", {}).get("name", "python3"),
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    errors = []
+    try:
+        client.execute(stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    except Exception as error:  # timeout or dead kernel: report, keep what ran
+        errors.append(f"{path.name}: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
+    results = {}
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {}).get(CHECK_MIMETYPE)
+            if data and not data.get("hidden"):
+                results[data["grade_id"]] = data
+    return results, errors
+
+
+def check_step(folder: Path, step: Step, timeout: int = 120) -> StepChecks:
+    """Run the public checks of every notebook of ``step`` found in ``folder``."""
+    outcome = StepChecks(step)
+    for name in step.notebooks:
+        path = folder / name
+        if not path.exists():
+            outcome.errors.append(f"{name} is missing from {folder}")
+            continue
+        try:
+            results, errors = run_notebook_checks(path, timeout)
+        except Exception as error:  # not valid JSON, not a notebook
+            outcome.errors.append(f"{name} could not be read: {type(error).__name__}: {error}")
+            continue
+        outcome.errors += errors
+        for grade_id, result in results.items():
+            outcome.passed[grade_id] = bool(result["passed"])
+    return outcome
+
+
+def table(outcomes: list[StepChecks]) -> str:
+    """A plain-text table of check outcomes, one line per check."""
+    lines = [f"{'step':<24} {'check':<40} {'pts':>3}  result"]
+    for outcome in outcomes:
+        for check in outcome.step.checks:
+            result = outcome.passed.get(check.id)
+            word = "pass" if result else ("FAIL" if result is False else "not run")
+            lines.append(f"{outcome.step.slug:<24} {check.id:<40} {check.points:>3}  {word}")
+        for error in outcome.errors:
+            lines.append(f"{outcome.step.slug:<24} ! {error}")
+    passed = sum(sum(o.passed.get(c.id, False) for c in o.step.checks) for o in outcomes)
+    total = sum(len(o.step.checks) for o in outcomes)
+    lines.append(f"{passed} of {total} public checks passed (graded versions may run hidden checks too)")
+    return "\n".join(lines)

@@ -1,0 +1,63 @@
+"""The thread between steps: step N starts where step N-1 ended.
+
+A step's source notebook tags the code cells that make up its end state with
+``end-state``. The next step shows that code, read-only, in a markdown cell
+tagged ``starting-point``. ``tests/test_journey.py`` checks the two agree, so
+the starting code of step N is always the answer of step N-1.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+END_STATE_TAG = "end-state"
+STARTING_POINT_TAG = "starting-point"
+SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
+
+
+def _tags(cell) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def without_markers(source: str) -> str:
+    """A solution cell's source with the BEGIN/END SOLUTION marker lines removed."""
+    return "\n".join(line for line in source.splitlines() if not SOLUTION_MARKER.match(line))
+
+
+def end_state_code(notebook_path: Path) -> str:
+    """The code of a step's end state: its ``end-state`` cells, solved, in order."""
+    notebook = nbformat.read(str(notebook_path), as_version=4)
+    blocks = [without_markers(cell.source).strip() for cell in notebook.cells if END_STATE_TAG in _tags(cell)]
+    return "\n\n".join(blocks)
+
+
+def starting_point_code(notebook_path: Path) -> str:
+    """The code shown in a step's ``starting-point`` cell (the python block in it)."""
+    notebook = nbformat.read(str(notebook_path), as_version=4)
+    for cell in notebook.cells:
+        if STARTING_POINT_TAG in _tags(cell):
+            match = re.search(r"```python\n(.*?)\n```", cell.source, re.S)
+            return match.group(1).strip() if match else ""
+    return ""
+
+
+def starting_point_markdown(previous_notebook: Path, heading: str):
+    """A locked markdown cell that shows the previous step's end state (for authors)."""
+    from course.authoring import markdown
+
+    code = end_state_code(previous_notebook)
+    text = (
+        f"{heading}\n\n"
+        "This is where the previous step ended, for reference. You will rewrite it below, "
+        "one task at a time.\n\n"
+        f"```python\n{code}\n```"
+    )
+    cell = markdown(text, grade_id=None, tags=(STARTING_POINT_TAG,))
+    cell.metadata["nbgrader"] = {
+        "grade": False, "grade_id": "starting_point", "locked": True,
+        "schema_version": 3, "solution": False, "task": False,
+    }
+    return cell

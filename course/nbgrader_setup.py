@@ -1,0 +1,82 @@
+"""nbgrader, set up on a scratch course directory with the course's own config.
+
+``course release`` and ``course grade`` never run nbgrader inside the
+repository: they copy what they need into a scratch directory and point
+nbgrader there. That keeps solutions/ clean (nbgrader leaves files behind)
+and keeps the gradebook out of the repo.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from course import REPO_DIR
+
+CONFIG_FILE = REPO_DIR / "nbgrader_config.py"
+
+
+def course_config(root: Path, timeout: int | None = None):
+    """The course's nbgrader config, pointed at the scratch course directory ``root``."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader(CONFIG_FILE.name, path=str(CONFIG_FILE.parent)).load_config()
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    if timeout is not None:
+        config.Execute.timeout = timeout
+    return config
+
+
+def ignore_patterns() -> list[str]:
+    """The file patterns nbgrader must never copy (from the course config)."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader(CONFIG_FILE.name, path=str(CONFIG_FILE.parent)).load_config()
+    return list(config.CourseDirectory.ignore)
+
+
+def quiet_warnings() -> None:
+    """Silence SQLAlchemy's session warnings that nbgrader 0.9 triggers on every autograde."""
+    import warnings
+
+    warnings.filterwarnings("ignore", module="nbgrader")
+    warnings.filterwarnings("ignore", message=".*not in session.*")
+
+
+def put_scripts_on_path() -> None:
+    """Make this environment's scripts findable: nbgrader runs ``alembic`` by name."""
+    scripts = str(Path(sys.executable).parent)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
+
+
+def make_api(root: Path, timeout: int | None = None):
+    """An ``NbGraderAPI`` working in ``root``, quiet on stderr."""
+    from nbgrader.apps import NbGraderAPI
+
+    put_scripts_on_path()
+    api = NbGraderAPI(config=course_config(root, timeout))
+    api.log.setLevel(logging.ERROR)
+    return api
+
+
+def copy_source(source_dir: Path, root: Path) -> Path:
+    """Copy one step's source folder into ``root/solutions``, leaving out ignored files."""
+    target = root / "solutions" / source_dir.name
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(source_dir, target, ignore=shutil.ignore_patterns(*ignore_patterns()))
+    return target
+
+
+def generate(api, root: Path, slug: str) -> None:
+    """Run nbgrader's generate_assignment for ``slug``; raise with nbgrader's log on failure."""
+    result = api.generate_assignment(slug)
+    if not result.get("success"):
+        raise RuntimeError(
+            f"nbgrader generate_assignment failed for {slug}:\n{result.get('log') or result.get('error')}"
+        )

@@ -1,0 +1,38 @@
+"""nbgrader's configuration for this course (used by `course release` and `course grade`).
+
+Plain nbgrader reads this file too, so an instructor can run `nbgrader` commands
+from the repository root. `course` copies what it needs to a scratch course
+directory first, so grading never writes into solutions/ or exercises/.
+"""
+
+c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
+
+c.CourseDirectory.course_id = "prototype-to-production"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+# Never release caches, checkpoints or anything a solution run wrote.
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints",
+    "*.pyc",
+    "__pycache__",
+    "feedback",
+    ".pytest_cache",
+    "artifacts",
+    "*.pkl",
+]
+
+# Per-cell time limit while autograding. The slowest graded cell (a fresh
+# Restart & Run All of the learner's notebook, twice) takes about 5 s.
+c.Execute.timeout = 120
+c.Execute.interrupt_on_timeout = True
+
+# The stub a learner sees in place of a solution.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Kernels started for grading: no history file, and no start-up warnings on
+# the grader's terminal (ipykernel 7 warns about TCP transport on every start).
+c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]

@@ -1,0 +1,74 @@
+"""Shared fixtures: the registry, and one real nbgrader grading run of a whole class.
+
+The class (``graded_class``) holds, for every step: the solution, the untouched
+exercise, and one submission per solution cell with that cell replaced by its
+released stub. It is graded once per test session through ``course grade``'s
+own code with two workers, so every grading test reads real nbgrader results.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course.catalog import load_steps
+from course.grading import grade_class
+
+
+@pytest.fixture(scope="session")
+def steps():
+    return load_steps()
+
+
+def solution_cells(notebook) -> list:
+    """Answer cells (nbgrader solution, not graded) of a source notebook."""
+    cells = []
+    for cell in notebook.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("solution") and not meta.get("grade") and cell.cell_type == "code":
+            cells.append(cell)
+    return cells
+
+
+def stub_variants(step) -> dict[str, dict[str, object]]:
+    """learner id -> {notebook name: notebook} with one solution cell swapped for its stub."""
+    variants = {}
+    for name in step.notebooks:
+        source = nbformat.read(str(step.solution_dir / name), as_version=4)
+        released = nbformat.read(str(step.exercise_dir / name), as_version=4)
+        stubs = {c.metadata["nbgrader"]["grade_id"]: c.source for c in released.cells if "nbgrader" in c.metadata}
+        for cell in solution_cells(source):
+            grade_id = cell.metadata["nbgrader"]["grade_id"]
+            variant = nbformat.read(str(step.solution_dir / name), as_version=4)
+            for target in variant.cells:
+                if target.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
+                    target.source = stubs[grade_id]
+            variants[f"stub-{grade_id}"] = {name: variant}
+    return variants
+
+
+def _copy_step_files(step, folder: Path) -> None:
+    """The non-notebook files a learner has beside the notebook (data)."""
+    shutil.copytree(step.exercise_dir, folder, ignore=shutil.ignore_patterns("*.ipynb"), dirs_exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def graded_class(tmp_path_factory, steps):
+    """Grade solutions, untouched exercises and stub variants of every step; return results."""
+    submitted = tmp_path_factory.mktemp("submitted")
+    expected = {}
+    for step in steps:
+        shutil.copytree(step.solution_dir, submitted / "solution" / step.slug)
+        shutil.copytree(step.exercise_dir, submitted / "untouched" / step.slug)
+        for learner, notebooks in stub_variants(step).items():
+            folder = submitted / learner / step.slug
+            _copy_step_files(step, folder)
+            for name, notebook in notebooks.items():
+                nbformat.write(notebook, str(folder / name))
+            expected[(learner, step.slug)] = "stub"
+    out = tmp_path_factory.mktemp("graded")
+    results = grade_class(submitted, out, jobs=2, progress=lambda line: None)
+    return {"results": {(r.learner, r.step): r for r in results}, "out": out, "stubs": expected}

@@ -1,0 +1,57 @@
+"""Real nbgrader autograding proves each step: full marks, zero, and no free points."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from course.catalog import load_steps
+
+STEPS = load_steps()
+SLUGS = [step.slug for step in STEPS]
+
+
+@pytest.mark.parametrize("step", STEPS, ids=SLUGS)
+def test_solution_earns_full_marks(graded_class, step):
+    result = graded_class["results"][("solution", step.slug)]
+    assert result.status == "ok", result.status
+    assert result.max_score == step.points > 0
+    assert result.score == step.points, {k: v for k, v in result.cells.items() if v["score"] < v["max_score"]}
+
+
+@pytest.mark.parametrize("step", STEPS, ids=SLUGS)
+def test_untouched_exercise_earns_zero_in_every_cell(graded_class, step):
+    result = graded_class["results"][("untouched", step.slug)]
+    assert result.score == 0
+    assert set(result.cells) == {check.id for check in step.checks}
+    free = {grade_id: cell for grade_id, cell in result.cells.items() if cell["score"] > 0}
+    assert not free, f"graded cells that pass on the untouched exercise: {free}"
+
+
+def test_every_solution_cell_is_load_bearing(graded_class):
+    results = graded_class["results"]
+    assert graded_class["stubs"], "no solution cells found"
+    dead = []
+    for learner, slug in graded_class["stubs"]:
+        result = results[(learner, slug)]
+        if result.score >= result.max_score:
+            dead.append(f"{slug}: {learner.removeprefix('stub-')}")
+    assert not dead, f"replacing these solution cells by their stub loses no points: {dead}"
+
+
+def test_grades_csv_has_a_row_per_submission(graded_class):
+    with open(graded_class["out"] / "grades.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["learner", "step", "score", "max_score", "status"]
+    assert {(row["learner"], row["step"]) for row in rows} == set(graded_class["results"])
+
+
+@pytest.mark.parametrize("step", STEPS, ids=SLUGS)
+def test_feedback_pages_exist_and_show_scores(graded_class, step):
+    for learner in ("solution", "untouched"):
+        for notebook in step.notebooks:
+            page = graded_class["out"] / "feedback" / learner / step.slug / notebook.replace(".ipynb", ".html")
+            text = page.read_text()
+            score = step.points if learner == "solution" else 0
+            assert f"Score: <strong>{score} / {step.points}</strong>" in text

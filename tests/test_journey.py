@@ -1,0 +1,19 @@
+"""Each step starts where the previous one ended."""
+
+from __future__ import annotations
+
+import pytest
+
+from course.catalog import load_steps
+from course.journey import end_state_code, starting_point_code
+
+STEPS = load_steps()
+PAIRS = list(zip(STEPS, STEPS[1:]))
+
+
+@pytest.mark.parametrize("previous,step", PAIRS, ids=[step.slug for _, step in PAIRS])
+def test_starting_point_is_the_previous_steps_end_state(previous, step):
+    ended = end_state_code(previous.solution_dir / previous.notebooks[-1])
+    assert ended, f"{previous.slug} tags no cells as end-state"
+    started = starting_point_code(step.solution_dir / step.notebooks[0])
+    assert started == ended, f"{step.slug}'s starting point differs from {previous.slug}'s end state"

@@ -1,0 +1,112 @@
+"""The registry agrees with solutions/, exercises/, the site pages and the nav, both ways."""
+
+from __future__ import annotations
+
+import hashlib
+
+import nbformat
+import pytest
+import yaml
+
+from course import PACKAGE_DIR, REPO_DIR
+from course.catalog import EXERCISES_DIR, SITE_DIR, SOLUTIONS_DIR, load_steps
+
+STEPS = load_steps()
+SLUGS = [step.slug for step in STEPS]
+MASTER_DATA = PACKAGE_DIR / "data" / "penguins-raw.csv"
+
+
+def _folders(root):
+    return sorted(p.name for p in root.iterdir() if p.is_dir())
+
+
+def test_solution_and_exercise_folders_match_the_registry():
+    assert _folders(SOLUTIONS_DIR) == SLUGS
+    assert _folders(EXERCISES_DIR) == SLUGS
+
+
+def test_step_pages_match_the_registry():
+    pages = sorted(str(p.relative_to(SITE_DIR)) for p in (SITE_DIR / "steps").glob("[0-9][0-9]-*.md"))
+    assert pages == sorted(step.page for step in STEPS)
+
+
+def _nav_pages(node):
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, list):
+        for item in node:
+            yield from _nav_pages(item)
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _nav_pages(value)
+
+
+class _Loader(yaml.SafeLoader):
+    """Reads mkdocs.yml, ignoring the python tags some mkdocs extensions use."""
+
+
+_Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+
+
+def load_mkdocs_config() -> dict:
+    return yaml.load((REPO_DIR / "mkdocs.yml").read_text(), Loader=_Loader)
+
+
+def test_nav_lists_every_step_page_in_order_and_no_other():
+    config = load_mkdocs_config()
+    nav_steps = [page for page in _nav_pages(config["nav"]) if page.startswith("steps/") and page != "steps/index.md"]
+    assert nav_steps == [step.page for step in STEPS]
+
+
+def _graded_cells(step):
+    cells = {}
+    for name in step.notebooks:
+        notebook = nbformat.read(str(step.solution_dir / name), as_version=4)
+        for cell in notebook.cells:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if meta.get("grade"):
+                cells[meta["grade_id"]] = meta.get("points")
+    return cells
+
+
+@pytest.mark.parametrize("step", STEPS, ids=SLUGS)
+def test_graded_cells_match_the_registry_checks(step):
+    assert _graded_cells(step) == {check.id: check.points for check in step.checks}
+
+
+@pytest.mark.parametrize("step", STEPS, ids=SLUGS)
+def test_registered_notebooks_exist_and_nothing_else_is_in_the_source(step):
+    files = {str(p.relative_to(step.solution_dir)) for p in step.solution_dir.rglob("*") if p.is_file()}
+    notebooks = {name for name in files if name.endswith(".ipynb")}
+    assert notebooks == set(step.notebooks)
+    others = files - notebooks
+    strays = [name for name in others if not name.startswith("data/")]
+    assert not strays, f"solutions/{step.slug} may hold only its notebooks and data/: {strays}"
+    assert not [name for name in files if name.endswith(".py")], "a .py file in solutions/ would be released as is"
+
+
+@pytest.mark.parametrize("step", STEPS, ids=SLUGS)
+def test_step_data_is_the_course_data(step):
+    master = hashlib.sha256(MASTER_DATA.read_bytes()).hexdigest()
+    for folder in (step.solution_dir, step.exercise_dir):
+        copy = folder / "data" / MASTER_DATA.name
+        if copy.exists():
+            assert hashlib.sha256(copy.read_bytes()).hexdigest() == master
+
+
+@pytest.mark.parametrize("step", STEPS, ids=SLUGS)
+def test_every_check_has_hints_and_a_check_that_docstring(step):
+    for check in step.checks:
+        assert check.hints, f"{check.id} has no hints"
+    for name in step.notebooks:
+        notebook = nbformat.read(str(step.solution_dir / name), as_version=4)
+        for cell in notebook.cells:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if meta.get("grade") and not meta.get("solution"):
+                assert cell.source.startswith('"""Check that'), f"{meta['grade_id']} must open with a 'Check that' docstring"
+                assert f'Check("{meta["grade_id"]}"' in cell.source, f"{meta['grade_id']} must report under its own id"
+
+
+def test_grade_ids_are_unique_across_the_course():
+    ids = [check.id for step in STEPS for check in step.checks]
+    assert len(ids) == len(set(ids))

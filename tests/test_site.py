@@ -1,0 +1,53 @@
+"""The site builds strictly, and every step page has its fixed sections and registry values."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from course import REPO_DIR
+from course.catalog import SITE_DIR, load_steps
+from course.site_hooks import STEP_PAGE_SECTIONS
+
+STEPS = load_steps()
+SLUGS = [step.slug for step in STEPS]
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=REPO_DIR, env=env, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+@pytest.mark.parametrize("step", STEPS, ids=SLUGS)
+def test_step_page_has_the_fixed_sections_in_order(step):
+    text = (SITE_DIR / step.page).read_text()
+    headings = re.findall(r"^## (.+)$", text, re.M)
+    assert headings == list(STEP_PAGE_SECTIONS), f"{step.page} sections: {headings}"
+    for marker in ("<!-- registry:summary -->", "<!-- registry:key-points -->"):
+        assert marker in text
+
+
+@pytest.mark.parametrize("step", STEPS, ids=SLUGS)
+def test_built_step_page_shows_the_registry_values(built_site, step):
+    html = (built_site / step.page.replace(".md", "") / "index.html").read_text()
+    assert f"{step.minutes} minutes, {step.points} points" in html
+    for outcome in step.outcomes:
+        assert outcome.replace("'", "&#39;") in html or outcome in html
+    assert "registry:" not in html
+
+
+def test_home_page_lists_every_step(built_site):
+    html = (built_site / "index.html").read_text()
+    for step in STEPS:
+        assert step.title in html

@@ -1,0 +1,95 @@
+"""A learner's workspace never loses work."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from course import REPO_DIR
+from course.catalog import EXERCISES_DIR, load_steps
+from course.workspace import beside_name, is_untouched, sha256, update_workspace
+
+STEPS = load_steps()
+
+
+@pytest.fixture
+def course_copy(tmp_path):
+    """A private copy of exercises/ that a test may change, as a new course version would."""
+    exercises = tmp_path / "exercises"
+    shutil.copytree(EXERCISES_DIR, exercises)
+    return exercises
+
+
+def test_first_update_copies_every_step(tmp_path):
+    workspace = tmp_path / "ws"
+    report = update_workspace(workspace, STEPS)
+    for step in STEPS:
+        for name in step.notebooks:
+            assert (workspace / step.slug / name).read_bytes() == (step.exercise_dir / name).read_bytes()
+        assert (workspace / step.slug / "data" / "penguins-raw.csv").exists()
+    assert len(report.added) >= len(STEPS)
+
+
+def test_learner_work_is_never_overwritten(tmp_path, course_copy):
+    workspace = tmp_path / "ws"
+    update_workspace(workspace, STEPS, course_copy)
+    step = STEPS[0]
+    mine = workspace / step.slug / step.notebooks[0]
+    mine.write_text('{"my": "work"}')
+    update_workspace(workspace, STEPS, course_copy)
+    assert mine.read_text() == '{"my": "work"}'
+
+
+def test_new_course_version_goes_beside_the_learners_copy(tmp_path, course_copy):
+    workspace = tmp_path / "ws"
+    update_workspace(workspace, STEPS, course_copy)
+    step = STEPS[0]
+    mine = workspace / step.slug / step.notebooks[0]
+    mine.write_text('{"my": "work"}')
+    shipped = course_copy / step.slug / step.notebooks[0]
+    shipped.write_text(shipped.read_text().replace("Meet the prototype", "Meet the prototype (v2)"))
+    report = update_workspace(workspace, STEPS, course_copy)
+    new = beside_name(mine, sha256(shipped))
+    assert mine.read_text() == '{"my": "work"}'
+    assert new.read_bytes() == shipped.read_bytes()
+    assert report.beside == [(f"{step.slug}/{step.notebooks[0]}", f"{step.slug}/{new.name}")]
+    assert "kept your" in "\n".join(report.lines())
+    # a second update does not add a second copy
+    update_workspace(workspace, STEPS, course_copy)
+    assert len(list(mine.parent.glob("*.course-*.ipynb"))) == 1
+
+
+def test_a_notebook_the_learner_never_changed_is_updated_in_place(tmp_path, course_copy):
+    workspace = tmp_path / "ws"
+    update_workspace(workspace, STEPS, course_copy)
+    step = STEPS[0]
+    shipped = course_copy / step.slug / step.notebooks[0]
+    shipped.write_text(shipped.read_text().replace("Meet the prototype", "Meet the prototype (v2)"))
+    report = update_workspace(workspace, STEPS, course_copy)
+    assert (workspace / step.slug / step.notebooks[0]).read_bytes() == shipped.read_bytes()
+    assert report.updated == [f"{step.slug}/{step.notebooks[0]}"] and not report.beside
+
+
+def test_new_steps_are_added_later(tmp_path, course_copy):
+    workspace = tmp_path / "ws"
+    update_workspace(workspace, STEPS[:1], course_copy)
+    assert not (workspace / STEPS[-1].slug).exists()
+    report = update_workspace(workspace, STEPS, course_copy)
+    assert (workspace / STEPS[-1].slug / STEPS[-1].notebooks[0]).exists()
+    assert any(name.startswith(STEPS[-1].slug) for name in report.added)
+
+
+def test_untouched_detection(tmp_path):
+    workspace = tmp_path / "ws"
+    update_workspace(workspace, STEPS)
+    step = STEPS[0]
+    assert is_untouched(workspace, step)
+    (workspace / step.slug / step.notebooks[0]).write_text("{}")
+    assert not is_untouched(workspace, step)
+
+
+def test_workspace_inside_the_repository_is_refused():
+    with pytest.raises(ValueError, match="outside"):
+        update_workspace(REPO_DIR / "my-workspace", STEPS)
+    assert not (REPO_DIR / "my-workspace").exists()
