@@ -116,6 +116,12 @@ def cmd_steps(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    from course.bench import run
+
+    return run(args.steps, args.repeat)
+
+
 def cmd_test(args) -> int:
     return subprocess.call([sys.executable, "-m", "pytest", *args.pytest_args], cwd=REPO_DIR)
 
@@ -161,6 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("steps", help="list the steps")
     p.set_defaults(func=cmd_steps)
+
+    p = sub.add_parser("bench", help="benchmark grading against bare notebook execution (authors)")
+    p.add_argument("steps", nargs="*", help="steps to measure (default: all)")
+    p.add_argument("--repeat", type=int, default=3, help="runs per measurement (the median is shown)")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("test", help="run the course's own test suite (pytest)")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed to pytest")

@@ -78,3 +78,13 @@ def test_start_builds_a_jupyterlab_command_that_works_as_root(tmp_path):
     assert f"--ServerApp.root_dir={tmp_path}" in command
     assert ("--allow-root" in command) == (os.geteuid() == 0)
     assert REPO_DIR.exists()
+
+
+def test_bench_prints_a_ratio(capsys):
+    from course.bench import run
+
+    assert run([FIRST.slug], repeat=1) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split()[-1] == "ratio"
+    row = lines[2].split()
+    assert row[0] == FIRST.slug and float(row[3]) > 0
