@@ -21,7 +21,11 @@ c.CourseDirectory.ignore = [
     "feedback",
     ".pytest_cache",
     "artifacts",
+    "golden",
     "*.pkl",
+    # Learner modules are written by %%writefile cells; a .py file found in a
+    # source folder is a leftover of a solution run and must never be released.
+    "*.py",
 ]
 
 # Per-cell time limit while autograding. The slowest graded cell (a fresh

@@ -27,21 +27,36 @@ def without_markers(source: str) -> str:
     return "\n".join(line for line in source.splitlines() if not SOLUTION_MARKER.match(line))
 
 
+def _code_of(cell) -> str:
+    """A code cell's source without solution markers or a leading ``%%writefile`` line."""
+    lines = without_markers(cell.source).splitlines()
+    if lines and lines[0].startswith("%%writefile"):
+        lines = lines[1:]
+    return "\n".join(lines).strip()
+
+
 def end_state_code(notebook_path: Path) -> str:
     """The code of a step's end state: its ``end-state`` cells, solved, in order."""
     notebook = nbformat.read(str(notebook_path), as_version=4)
-    blocks = [without_markers(cell.source).strip() for cell in notebook.cells if END_STATE_TAG in _tags(cell)]
-    return "\n\n".join(blocks)
+    return "\n\n".join(_code_of(cell) for cell in notebook.cells if END_STATE_TAG in _tags(cell))
 
 
 def starting_point_code(notebook_path: Path) -> str:
-    """The code shown in a step's ``starting-point`` cell (the python block in it)."""
+    """The code a step starts from: its ``starting-point`` cells, in order.
+
+    A markdown cell contributes the python blocks it shows; a code cell (for
+    example a read-only ``%%writefile`` cell) contributes its code.
+    """
     notebook = nbformat.read(str(notebook_path), as_version=4)
+    blocks = []
     for cell in notebook.cells:
-        if STARTING_POINT_TAG in _tags(cell):
-            match = re.search(r"```python\n(.*?)\n```", cell.source, re.S)
-            return match.group(1).strip() if match else ""
-    return ""
+        if STARTING_POINT_TAG not in _tags(cell):
+            continue
+        if cell.cell_type == "markdown":
+            blocks += [block.strip() for block in re.findall(r"```python\n(.*?)\n```", cell.source, re.S)]
+        else:
+            blocks.append(_code_of(cell))
+    return "\n\n".join(blocks)
 
 
 def starting_point_markdown(previous_notebook: Path, heading: str):

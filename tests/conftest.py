@@ -16,6 +16,7 @@ import pytest
 
 from course.catalog import load_steps
 from course.grading import grade_class
+from weak_submissions import WEAK, with_weak_answer
 
 
 @pytest.fixture(scope="session")
@@ -69,6 +70,11 @@ def graded_class(tmp_path_factory, steps):
             for name, notebook in notebooks.items():
                 nbformat.write(notebook, str(folder / name))
             expected[(learner, step.slug)] = "stub"
+        for learner, grade_id, code, _ in WEAK.get(step.slug, []):
+            folder = submitted / learner / step.slug
+            _copy_step_files(step, folder)
+            notebook = with_weak_answer(step.solution_dir / step.notebooks[0], grade_id, code)
+            nbformat.write(notebook, str(folder / step.notebooks[0]))
     out = tmp_path_factory.mktemp("graded")
     results = grade_class(submitted, out, jobs=2, progress=lambda line: None)
     return {"results": {(r.learner, r.step): r for r in results}, "out": out, "stubs": expected}

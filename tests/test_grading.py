@@ -55,3 +55,14 @@ def test_feedback_pages_exist_and_show_scores(graded_class, step):
             text = page.read_text()
             score = step.points if learner == "solution" else 0
             assert f"Score: <strong>{score} / {step.points}</strong>" in text
+
+
+def test_weak_answers_do_not_earn_the_points_they_dodge(graded_class):
+    from weak_submissions import WEAK
+
+    for slug, entries in WEAK.items():
+        for learner, _, _, must_be_zero in entries:
+            result = graded_class["results"][(learner, slug)]
+            earned = {cell: result.cells[cell]["score"] for cell in must_be_zero if result.cells[cell]["score"] > 0}
+            assert not earned, f"{learner} in {slug} earned points it should not: {earned}"
+            assert result.score > 0 or learner == "weak-asserts-nothing", f"{learner}: expected partial credit"
