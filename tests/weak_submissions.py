@@ -35,20 +35,56 @@ WEAK = {
             ["step02_catches_changed_filter", "step02_catches_different_default"],
         ),
     ],
+    "03-pure-functions": [
+        (
+            "weak-reads-a-global",
+            "step03_load_and_clean#1",
+            "\n".join([
+                "penguins = raw[COLUMNS].replace(MISSING_MARKERS, pd.NA)",
+                "penguins[MEASUREMENTS] = penguins[MEASUREMENTS].apply(pd.to_numeric, errors='coerce')",
+                "penguins = penguins.dropna()",
+                "penguins = penguins.assign(body_mass_kg=penguins['Body Mass (g)'] / 1000)",
+                "return penguins[penguins['body_mass_kg'] < MAX_BODY_MASS_KG]",
+            ]),
+            ["step03_clean_is_pure"],
+        ),
+        (
+            "weak-changes-its-input",
+            "step03_features_functions",
+            "\n".join([
+                "penguins['culmen_ratio'] = penguins['Culmen Length (mm)'] / penguins['Culmen Depth (mm)']",
+                "species = penguins['Species'].str.split(' ').str[0]",
+                "features = penguins[['Culmen Length (mm)', 'Culmen Depth (mm)', 'Flipper Length (mm)', 'body_mass_kg', 'culmen_ratio']]",
+                "features = features.rename(columns={'body_mass_kg': 'Body Mass (g)'})",
+                "for name in SPECIES:",
+                "    features[f'is_{name.lower()}'] = (species == name).astype(int)",
+                "for island in ISLANDS:",
+                "    features[f'is_{island.lower()}'] = (penguins['Island'] == island).astype(int)",
+                "return features[FEATURES]",
+            ]),
+            ["step03_features"],
+        ),
+    ],
 }
 
 REGION = re.compile(r"(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?### END SOLUTION", re.S)
 
 
-def with_weak_answer(notebook_path, grade_id: str, code: str):
-    """The source notebook with one answer cell's solution region replaced by ``code``."""
+def with_weak_answer(notebook_path, target: str, code: str):
+    """The source notebook with one solution region replaced by ``code``.
+
+    ``target`` is an answer cell's grade_id, optionally with ``#N`` for its N-th
+    solution region (counting from 0) when the cell has several.
+    """
+    grade_id, _, index = target.partition("#")
+    index = int(index or 0)
     notebook = nbformat.read(str(notebook_path), as_version=4)
     for cell in notebook.cells:
         if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
-            def replace(match):
-                indent = match.group("indent")
-                return "\n".join(indent + line for line in code.splitlines())
-
-            cell.source = REGION.sub(replace, cell.source, count=1)
+            regions = list(REGION.finditer(cell.source))
+            match = regions[index]
+            indent = match.group("indent")
+            weak = "\n".join(indent + line for line in code.splitlines())
+            cell.source = cell.source[: match.start()] + weak + cell.source[match.end():]
             return notebook
     raise KeyError(f"{notebook_path} has no cell {grade_id}")

@@ -1,0 +1,42 @@
+"""Check that a function is pure: it reads only what it is given and changes nothing it is given.
+
+``call_isolated`` runs a function with its module globals cut down to an
+allowed list (modules, imported names, constants, other functions), so a
+function that still reads a notebook variable such as ``SEED`` or ``raw``
+fails with a ``NameError`` that names it. ``changes_its_input`` compares a
+frame before and after a call. Both run the code; neither reads its text.
+"""
+
+from __future__ import annotations
+
+import builtins
+import types
+from typing import Any, Callable
+
+
+def isolated(func: Callable, allowed: list[str]) -> Callable:
+    """A copy of ``func`` that sees only the globals named in ``allowed``."""
+    scope = {name: func.__globals__[name] for name in allowed if name in func.__globals__}
+    scope["__builtins__"] = builtins
+    scope["__name__"] = func.__globals__.get("__name__", "__main__")
+    copy = types.FunctionType(func.__code__, scope, func.__name__, func.__defaults__, func.__closure__)
+    copy.__kwdefaults__ = func.__kwdefaults__
+    return copy
+
+
+def call_isolated(func: Callable, allowed: list[str], *args: Any, **kwargs: Any) -> Any:
+    """Call ``func`` seeing only the ``allowed`` globals; a NameError names what it reached for."""
+    try:
+        return isolated(func, allowed)(*args, **kwargs)
+    except NameError as error:
+        raise NameError(
+            f"{func.__name__} reads {getattr(error, 'name', None) or 'a name'!r} from the notebook instead of "
+            "taking it as an argument"
+        ) from None
+
+
+def changes_its_input(func: Callable, frame, *args: Any, **kwargs: Any) -> bool:
+    """True when calling ``func(frame, ...)`` leaves ``frame`` different from before."""
+    before = frame.copy(deep=True)
+    func(frame, *args, **kwargs)
+    return not (frame.equals(before) and list(frame.columns) == list(before.columns))
