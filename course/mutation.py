@@ -134,3 +134,62 @@ def _outcome(exit_code: int, output: str) -> PytestOutcome:
     passed = counts.get("passed", 0)
     collected = passed + counts.get("failed", 0) + counts.get("error", 0) + counts.get("errors", 0)
     return PytestOutcome(exit_code, collected, passed, summary)
+
+
+_outcomes: dict[str, PytestOutcome] = {}
+
+
+def _key(test_file: Path, module_name: str, source: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(test_file.read_bytes() + b"\0" + source.encode() + b"\0" + module_name.encode()).hexdigest()
+
+
+def prefetch(test_file: str | Path, module_file: str | Path, variants: list[Variant], timeout: int = 300) -> None:
+    """Run the tests against the reference and every variant in one subprocess; cache the outcomes."""
+    import json
+
+    test_file, module_file = Path(test_file), Path(module_file)
+    reference = module_file.read_text(encoding="utf-8")
+    versions = {}
+    for variant in [REFERENCE, *variants]:
+        source = variant.apply(reference)
+        if _key(test_file, module_file.name, source) not in _outcomes:
+            versions[variant.name] = source
+    if not versions:
+        return
+    data = test_file.parent / "data"
+    job = {
+        "test_file": str(test_file.resolve()),
+        "module_name": module_file.name,
+        "extra": [str(data.resolve())] if data.is_dir() else [],
+        "versions": versions,
+    }
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "course.pytest_batch"],
+            input=json.dumps(job), capture_output=True, text=True, timeout=timeout,
+        )
+        counts = json.loads(result.stdout.strip().splitlines()[-1])
+    except (subprocess.TimeoutExpired, ValueError, IndexError):
+        counts = {name: [-1, 0, 0] for name in versions}
+    for name, source in versions.items():
+        code, passed, failed = counts.get(name, [-1, 0, 0])
+        _outcomes[_key(test_file, module_file.name, source)] = PytestOutcome(
+            code, passed + failed, passed, f"{passed} passed, {failed} failed"
+        )
+
+
+def outcome_for(test_file: str | Path, module_file: str | Path, variant: Variant = REFERENCE) -> PytestOutcome:
+    """pytest's outcome for ``test_file`` against ``module_file`` changed by ``variant`` (cached)."""
+    test_file, module_file = Path(test_file), Path(module_file)
+    source = variant.apply(module_file.read_text(encoding="utf-8"))
+    key = _key(test_file, module_file.name, source)
+    if key not in _outcomes:
+        prefetch(test_file, module_file, [variant])
+    return _outcomes[key]
+
+
+def catches(test_file: str | Path, module_file: str | Path, variant: Variant) -> bool:
+    """True when the tests pass on the reference module and fail on ``variant``."""
+    return outcome_for(test_file, module_file).all_passed and outcome_for(test_file, module_file, variant).failed

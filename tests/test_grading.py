@@ -65,4 +65,5 @@ def test_weak_answers_do_not_earn_the_points_they_dodge(graded_class):
             result = graded_class["results"][(learner, slug)]
             earned = {cell: result.cells[cell]["score"] for cell in must_be_zero if result.cells[cell]["score"] > 0}
             assert not earned, f"{learner} in {slug} earned points it should not: {earned}"
-            assert result.score > 0 or learner == "weak-asserts-nothing", f"{learner}: expected partial credit"
+            if learner != "weak-asserts-nothing":
+                assert result.score > 0, f"{learner}: a weak but working answer should earn partial credit"

@@ -65,6 +65,41 @@ WEAK = {
             ["step03_features"],
         ),
     ],
+    "04-unit-tests": [
+        (
+            "weak-asserts-nothing",
+            "step04_test_file",
+            "\n".join([
+                "def test_clean_runs(raw):",
+                "    clean(raw, max_body_mass_kg=6.0)",
+                "",
+                "",
+                "def test_make_features_runs(raw):",
+                "    make_features(clean(raw, max_body_mass_kg=6.0))",
+            ]),
+            [
+                "step04_catches_wrong_rows", "step04_catches_unit", "step04_catches_input_change",
+                "step04_catches_label_leak", "step04_catches_boundary", "step04_catches_unseeded_split",
+                "step04_catches_unseen_category",
+            ],
+        ),
+        (
+            "weak-happy-path-only",
+            "step04_test_file",
+            "\n".join([
+                "def test_clean_drops_rows_without_sex(raw):",
+                "    assert list(clean(raw, max_body_mass_kg=7.0).index) == [0, 1, 3]",
+                "",
+                "",
+                "def test_make_features_gives_the_model_columns(raw):",
+                "    assert list(make_features(clean(raw, max_body_mass_kg=7.0)).columns) == FEATURES",
+            ]),
+            [
+                "step04_catches_input_change", "step04_catches_label_leak", "step04_catches_boundary",
+                "step04_catches_unseeded_split", "step04_catches_unseen_category",
+            ],
+        ),
+    ],
 }
 
 REGION = re.compile(r"(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?### END SOLUTION", re.S)
