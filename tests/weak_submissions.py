@@ -100,6 +100,18 @@ WEAK = {
             ],
         ),
     ],
+    "05-data-validation": [
+        (
+            "weak-drops-silently",
+            "step05_validation_module#3",
+            "\n".join([
+                "check_columns(frame)",
+                "bad = row_problems(frame) != ''",
+                "return ValidationResult(valid=frame[~bad], quarantine=frame.iloc[0:0].assign(reason=''))",
+            ]),
+            ["step05_out_of_range", "step05_unknown_category", "step05_duplicates", "step05_malformed_date", "step05_nothing_lost"],
+        ),
+    ],
 }
 
 REGION = re.compile(r"(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?### END SOLUTION", re.S)
