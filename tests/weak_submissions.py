@@ -112,6 +112,14 @@ WEAK = {
             ["step05_out_of_range", "step05_unknown_category", "step05_duplicates", "step05_malformed_date", "step05_nothing_lost"],
         ),
     ],
+    "06-logging": [
+        (
+            "weak-prints",
+            "step06_core_module#3",
+            'print(f"clean kept {len(kept)} of {len(raw)} rows")',
+            ["step06_no_print_no_handlers", "step06_clean_logs_rows"],
+        ),
+    ],
 }
 
 REGION = re.compile(r"(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?### END SOLUTION", re.S)
