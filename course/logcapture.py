@@ -26,19 +26,21 @@ class ListHandler(logging.Handler):
 
 @contextlib.contextmanager
 def captured(logger_name: str) -> Iterator[list[logging.LogRecord]]:
-    """Collect the records of ``logger_name`` (and its children) during the block."""
+    """Collect the records of ``logger_name`` (and its children) during the block.
+
+    ``""`` is the root logger: every record of the program.
+    """
     logger = logging.getLogger(logger_name)
     handler = ListHandler()
-    previous = (logger.level, logger.propagate, logger.disabled)
-    logger.addHandler(handler)
+    previous = (logger.handlers[:], logger.level, logger.propagate, logger.disabled)
+    logger.handlers[:] = [handler]  # the logger's own handlers (the root's console) stay quiet meanwhile
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
     logger.disabled = False
     try:
         yield handler.records
     finally:
-        logger.removeHandler(handler)
-        logger.level, logger.propagate, logger.disabled = previous
+        logger.handlers[:], logger.level, logger.propagate, logger.disabled = previous
 
 
 def records_of(logger_name: str, action) -> list[logging.LogRecord]:

@@ -120,6 +120,25 @@ WEAK = {
             ["step06_no_print_no_handlers", "step06_clean_logs_rows"],
         ),
     ],
+    "07-configuration": [
+        (
+            "weak-literals",
+            "step07_pipeline_module",
+            "\n".join([
+                "raw = load_raw('data/penguins-raw.csv', settings.expected_sha256)",
+                "checked = validate(raw)",
+                "penguins = clean(checked.valid, 6.0)",
+                "X, y = make_features(penguins), make_labels(penguins)",
+                "X_train, X_test, y_train, y_test = split(X, y, 0.25, 1)",
+                "model = train(X_train, y_train, 137, 7, 1)",
+                "accuracy = evaluate(model, X_test, y_test)",
+                "return {'raw': raw, 'quarantine': checked.quarantine, 'penguins': penguins, 'X': X, 'y': y,",
+                "        'X_train': X_train, 'X_test': X_test, 'y_train': y_train, 'y_test': y_test,",
+                "        'model': model, 'accuracy': accuracy}",
+            ]),
+            ["step07_pipeline_uses_settings"],
+        ),
+    ],
 }
 
 REGION = re.compile(r"(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?### END SOLUTION", re.S)
