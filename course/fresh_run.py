@@ -16,6 +16,7 @@ import io
 import json
 import shutil
 import subprocess
+import sys
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -129,3 +130,31 @@ def _first_line_of_error(error: Exception) -> str:
     ename = getattr(error, "ename", type(error).__name__)
     evalue = getattr(error, "evalue", str(error))
     return f"{ename}: {evalue}"
+
+
+def run_python(code: str, cwd: str | Path = ".", timeout: int = 120) -> tuple[int, str, str]:
+    """Run ``code`` in a fresh Python process in ``cwd``: (exit code, stdout, last line of stderr).
+
+    A fresh process sees only what is on disk: the package as written, not the
+    functions defined in this kernel.
+    """
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return -1, "", f"still running after {timeout} seconds"
+    lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
+    return result.returncode, result.stdout, lines[-1] if lines else ""
+
+
+def fresh_json(code: str, cwd: str | Path = ".", timeout: int = 120):
+    """The JSON value printed on the last line by ``code`` run in a fresh Python.
+
+    Raises ``RuntimeError`` with the error's last line when the code fails, so a
+    check line shows what went wrong in the fresh process.
+    """
+    exit_code, out, err = run_python(code, cwd, timeout)
+    if exit_code != 0:
+        raise RuntimeError(f"a fresh Python failed: {err}")
+    return json.loads(out.strip().splitlines()[-1])

@@ -44,7 +44,7 @@ def end_state_code(notebook_path: Path) -> str:
 def starting_point_code(notebook_path: Path) -> str:
     """The code a step starts from: its ``starting-point`` cells, in order.
 
-    A markdown cell contributes the python blocks it shows; a code cell (for
+    A markdown cell contributes the fenced code blocks it shows; a code cell (for
     example a read-only ``%%writefile`` cell) contributes its code.
     """
     notebook = nbformat.read(str(notebook_path), as_version=4)
@@ -53,7 +53,7 @@ def starting_point_code(notebook_path: Path) -> str:
         if STARTING_POINT_TAG not in _tags(cell):
             continue
         if cell.cell_type == "markdown":
-            blocks += [block.strip() for block in re.findall(r"```python\n(.*?)\n```", cell.source, re.S)]
+            blocks += [block.strip() for block in re.findall(r"```[\w-]*\n(.*?)\n```", cell.source, re.S)]
         else:
             blocks.append(_code_of(cell))
     return "\n\n".join(blocks)

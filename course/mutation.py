@@ -50,14 +50,26 @@ class Variant:
 REFERENCE = Variant("the reference")
 
 
+_script_runs: dict[tuple[str, str], dict] = {}
+
+
 def run_script(path: str | Path, variant: Variant = REFERENCE) -> dict:
     """Execute the script at ``path`` (changed by ``variant``) and return its variables.
 
     The script runs in its own folder, as it would from a terminal; what it
-    prints is swallowed so checks stay quiet.
+    prints is swallowed so checks stay quiet. Runs are cached by the script's
+    text and folder, so several check cells share one run of each variant:
+    treat the returned variables as read-only.
     """
     path = Path(path)
     source = variant.apply(path.read_text(encoding="utf-8"))
+    key = (str(path.resolve()), source)
+    if key not in _script_runs:
+        _script_runs[key] = _execute(path, source)
+    return _script_runs[key]
+
+
+def _execute(path: Path, source: str) -> dict:
     namespace = {"__name__": "__main__", "__file__": str(path)}
     previous = Path.cwd()
     os.chdir(path.resolve().parent)
@@ -193,3 +205,23 @@ def outcome_for(test_file: str | Path, module_file: str | Path, variant: Variant
 def catches(test_file: str | Path, module_file: str | Path, variant: Variant) -> bool:
     """True when the tests pass on the reference module and fail on ``variant``."""
     return outcome_for(test_file, module_file).all_passed and outcome_for(test_file, module_file, variant).failed
+
+
+def package_tests_fail(folder: str | Path, module: str, variant: Variant, timeout: int = 300) -> bool:
+    """True when ``python -m pytest tests`` fails in a copy of ``folder`` with ``module`` changed by ``variant``.
+
+    ``module`` is a path inside the folder, such as ``penguins/features.py``.
+    """
+    folder = Path(folder).resolve()
+    with tempfile.TemporaryDirectory(prefix="course-package-") as scratch:
+        copy = Path(scratch) / folder.name
+        shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("artifacts", "__pycache__", ".ipynb_checkpoints", "*.ipynb"))
+        target = copy / module
+        target.write_text(variant.apply(target.read_text(encoding="utf-8")), encoding="utf-8")
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        try:
+            result = subprocess.run(command, cwd=copy, env=env, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return False
+    return result.returncode == 1

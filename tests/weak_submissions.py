@@ -139,6 +139,24 @@ WEAK = {
             ["step07_pipeline_uses_settings"],
         ),
     ],
+    "08-package": [
+        (
+            "weak-defines-in-notebook",
+            "step08_entry_point",
+            "\n".join([
+                "from penguins.logging_setup import configure_logging",
+                "from penguins.pipeline import run_pipeline",
+                "from penguins.settings import load_settings",
+                "",
+                "def main():",
+                "    configure_logging('INFO')",
+                "    return run_pipeline(load_settings('config.toml'))",
+                "",
+                "result = main()",
+            ]),
+            ["step08_thin_notebook"],
+        ),
+    ],
 }
 
 REGION = re.compile(r"(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?### END SOLUTION", re.S)
