@@ -158,3 +158,25 @@ def fresh_json(code: str, cwd: str | Path = ".", timeout: int = 120):
     if exit_code != 0:
         raise RuntimeError(f"a fresh Python failed: {err}")
     return json.loads(out.strip().splitlines()[-1])
+
+
+def scratch_copy(folder: str | Path = ".", leave_out: tuple[str, ...] = ("artifacts", "__pycache__", ".ipynb_checkpoints")) -> Path:
+    """A copy of ``folder`` in a new temporary folder, for checks that write files or run commands."""
+    source = Path(folder).resolve()
+    target = Path(tempfile.mkdtemp(prefix="course-copy-")) / source.name
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(*leave_out))
+    return target
+
+
+def run_command(arguments: list[str], cwd: str | Path, timeout: int = 300, env: dict | None = None) -> tuple[int, str, str]:
+    """Run ``python <arguments>`` in ``cwd``: (exit code, stdout, stderr)."""
+    import os
+
+    try:
+        result = subprocess.run(
+            [sys.executable, *arguments], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+            env={**os.environ, **(env or {})},
+        )
+    except subprocess.TimeoutExpired:
+        return -1, "", f"still running after {timeout} seconds"
+    return result.returncode, result.stdout, result.stderr

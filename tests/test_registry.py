@@ -110,3 +110,21 @@ def test_every_check_has_hints_and_a_check_that_docstring(step):
 def test_grade_ids_are_unique_across_the_course():
     ids = [check.id for step in STEPS for check in step.checks]
     assert len(ids) == len(set(ids))
+
+
+def test_season_files_are_the_raw_data_split_by_season():
+    import pandas as pd
+
+    raw = pd.read_csv(MASTER_DATA)
+    for step in STEPS:
+        for folder in (step.solution_dir, step.exercise_dir):
+            seasons = folder / "data" / "seasons"
+            if not seasons.exists():
+                continue
+            files = sorted(seasons.glob("*.csv"))
+            assert [f.stem for f in files] == sorted(raw["studyName"].unique())
+            for path in files:
+                expected = raw[raw["studyName"] == path.stem].reset_index(drop=True)
+                pd.testing.assert_frame_equal(pd.read_csv(path), expected)
+            unsexed = pd.read_csv(folder / "data" / "unsexed.csv")
+            assert len(unsexed) == raw["Sex"].isna().sum() and "Sex" not in unsexed.columns

@@ -157,6 +157,18 @@ WEAK = {
             ["step08_thin_notebook"],
         ),
     ],
+    "09-pipeline-cli": [
+        (
+            "weak-tracebacks",
+            "step09_cli_module#4",
+            "\n".join([
+                "args = build_parser().parse_args(argv)",
+                "configure_logging('INFO', stream=sys.stderr)",
+                "return args.run(args)",
+            ]),
+            ["step09_bad_input_exit_codes"],
+        ),
+    ],
 }
 
 REGION = re.compile(r"(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?### END SOLUTION", re.S)
