@@ -97,6 +97,8 @@ class Check:
             line = Line(called, _same(value, expected, tolerance), short_repr(value), short_repr(expected))
             if tolerance and not line.passed:
                 line.expected += f" (within {tolerance})"
+            if not line.passed:
+                line.advice = advice.for_wrong_value()  # says so when the kernel runs stale module code
         self.lines.append(line)
         return line.passed
 
@@ -107,6 +109,8 @@ class Check:
             line = self._error_line(called, value, expected)
         else:
             line = Line(called, _truthy(value), short_repr(value), expected)
+            if not line.passed:
+                line.advice = advice.for_wrong_value()
         self.lines.append(line)
         return line.passed
 

@@ -68,13 +68,17 @@ def _workspace_arg(args) -> Path:
 
 def cmd_check(args) -> int:
     from course import progress_store
-    from course.headless import check_step, table
+    from course.headless import check_step, failure_details, table
 
     workspace = _workspace_arg(args)
     steps = _steps_named([args.step] if args.step else [])
     outcomes = [check_step(workspace / step.slug, step, args.timeout) for step in steps]
     _store(workspace, outcomes, progress_store)
     print(table(outcomes))
+    details = failure_details(outcomes)
+    if details:
+        print("\nWhat the failing checks said:\n")
+        print(details)
     return 0 if all(o.state == "done" for o in outcomes) else 1
 
 
@@ -97,8 +101,10 @@ def cmd_progress(args) -> int:
         outcomes.append(outcome)
     _store(workspace, outcomes, progress_store)
     for outcome in outcomes:
-        wins = sum(outcome.passed.get(c.id, False) for c in outcome.step.checks)
-        print(f"{outcome.state:<12} {outcome.step.slug:<28} {wins}/{len(outcome.step.checks)} public checks")
+        print(f"{outcome.state:<12} {outcome.step.slug:<28} {outcome.wins}/{len(outcome.step.checks)} public checks")
+    done = sum(o.state == "done" for o in outcomes)
+    upcoming = next((o.step.slug for o in outcomes if o.state != "done"), None)
+    print(f"{done} of {len(outcomes)} steps done" + (f"; next: {upcoming}" if upcoming else ": the course is complete"))
     return 0
 
 
@@ -108,6 +114,12 @@ def _store(workspace: Path, outcomes, progress_store) -> None:
     for outcome in outcomes:
         for grade_id, passed in outcome.passed.items():
             progress_store.record_check({"grade_id": grade_id, "passed": passed}, start=workspace)
+
+
+def cmd_doctor(args) -> int:
+    from course.doctor import run_doctor
+
+    return run_doctor(_workspace_arg(args))
 
 
 def cmd_steps(args) -> int:
@@ -122,6 +134,12 @@ def cmd_bench(args) -> int:
     return run(args.steps, args.repeat)
 
 
+def cmd_bench_checks(args) -> int:
+    from course.bench_checks import run
+
+    return run(args.steps)
+
+
 def cmd_test(args) -> int:
     return subprocess.call([sys.executable, "-m", "pytest", *args.pytest_args], cwd=REPO_DIR)
 
@@ -131,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("start", help="make or update your workspace and open JupyterLab at step 0")
+    p = sub.add_parser("start", help="make or update your workspace and open JupyterLab (step 0 first, then where you left off)")
     p.add_argument("--workspace", help="workspace folder (default: $COURSE_WORKSPACE or ~/prototype-to-production-workspace)")
     p.add_argument("--port", type=int, help="port for JupyterLab")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
@@ -153,6 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=int, default=120, help="seconds per cell")
     p.set_defaults(func=cmd_progress)
 
+    p = sub.add_parser("doctor", help="check Python, packages, kernel, widgets and workspace; print a fix for each problem")
+    p.add_argument("--workspace")
+    p.set_defaults(func=cmd_doctor)
+
     p = sub.add_parser("release", help="regenerate exercises/ from solutions/ (authors)")
     p.add_argument("steps", nargs="*", help="steps to release (default: all)")
     p.add_argument("--check", action="store_true", help="only report files in exercises/ that are out of date")
@@ -172,6 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("steps", nargs="*", help="steps to measure (default: all)")
     p.add_argument("--repeat", type=int, default=3, help="runs per measurement (the median is shown)")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("bench-checks", help="time each check cell on the reference answers (authors)")
+    p.add_argument("steps", nargs="*", help="steps to measure (default: all)")
+    p.set_defaults(func=cmd_bench_checks)
 
     p = sub.add_parser("test", help="run the course's own test suite (pytest)")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed to pytest")

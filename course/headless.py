@@ -3,19 +3,22 @@
 The notebook runs in a fresh kernel, in its own folder, exactly as the learner
 saved it; the learner's file is never written. Every check cell's structured
 result is collected; a check cell that never reported (an earlier error, a
-deleted cell) counts as failed.
+deleted cell) counts as failed. The kernel runs with ``COURSE_HEADLESS`` set,
+so checks print text and build no widgets.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
+from course import progress_store
 from course.catalog import Step
-from course.display import CHECK_MIMETYPE
+from course.display import CHECK_MIMETYPE, HEADLESS_ENV, as_text
 
 
 @dataclass
@@ -25,14 +28,17 @@ class StepChecks:
     step: Step
     passed: dict[str, bool] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    results: dict[str, dict] = field(default_factory=dict)  # grade_id -> the structured result
 
     @property
     def state(self) -> str:
         """``done``, ``partial`` or ``not started``."""
-        wins = sum(self.passed.get(check.id, False) for check in self.step.checks)
-        if wins == len(self.step.checks) and wins:
-            return "done"
-        return "partial" if wins else "not started"
+        return progress_store.step_state((check.id for check in self.step.checks), self.passed)[0]
+
+    @property
+    def wins(self) -> int:
+        """How many of the step's public checks passed."""
+        return progress_store.step_state((check.id for check in self.step.checks), self.passed)[1]
 
 
 def run_notebook_checks(path: Path, timeout: int = 120) -> tuple[dict[str, dict], list[str]]:
@@ -49,7 +55,7 @@ def run_notebook_checks(path: Path, timeout: int = 120) -> tuple[dict[str, dict]
     )
     errors = []
     try:
-        client.execute(stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        client.execute(stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env={**os.environ, HEADLESS_ENV: "1"})
     except Exception as error:  # timeout or dead kernel: report, keep what ran
         errors.append(f"{path.name}: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
     results = {}
@@ -75,6 +81,7 @@ def check_step(folder: Path, step: Step, timeout: int = 120) -> StepChecks:
             outcome.errors.append(f"{name} could not be read: {type(error).__name__}: {error}")
             continue
         outcome.errors += errors
+        outcome.results.update(results)
         for grade_id, result in results.items():
             outcome.passed[grade_id] = bool(result["passed"])
     return outcome
@@ -90,7 +97,25 @@ def table(outcomes: list[StepChecks]) -> str:
             lines.append(f"{outcome.step.slug:<24} {check.id:<40} {check.points:>3}  {word}")
         for error in outcome.errors:
             lines.append(f"{outcome.step.slug:<24} ! {error}")
-    passed = sum(sum(o.passed.get(c.id, False) for c in o.step.checks) for o in outcomes)
+    passed = sum(o.wins for o in outcomes)
     total = sum(len(o.step.checks) for o in outcomes)
     lines.append(f"{passed} of {total} public checks passed (graded versions may run hidden checks too)")
     return "\n".join(lines)
+
+
+def failure_details(outcomes: list[StepChecks]) -> str:
+    """What each failing or missing check said, with the registry's first hint."""
+    blocks = []
+    for outcome in outcomes:
+        for check in outcome.step.checks:
+            result = outcome.results.get(check.id)
+            if result is not None and result["passed"]:
+                continue
+            if result is None:
+                text = f"[NOT RUN] {check.id}: the check cell did not report (an earlier cell probably stopped with an error)"
+            else:
+                text = as_text(result)
+            if check.hints:
+                text += f"\n  hint 1 of {len(check.hints)}: {check.hints[0]}"
+            blocks.append(text)
+    return "\n\n".join(blocks)

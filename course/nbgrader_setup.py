@@ -64,12 +64,32 @@ def make_api(root: Path, timeout: int | None = None):
     return api
 
 
+def written_by_cells(source_dir: Path) -> list[str]:
+    """Files the step's notebooks write with ``%%writefile``: answers, never to be released as files."""
+    import nbformat
+
+    names = []
+    for notebook_path in source_dir.glob("*.ipynb"):
+        for cell in nbformat.read(str(notebook_path), as_version=4).cells:
+            first = cell.source.split("\n", 1)[0] if cell.cell_type == "code" else ""
+            if first.startswith("%%writefile"):
+                names.append(first.split()[-1])
+    return names
+
+
 def copy_source(source_dir: Path, root: Path) -> Path:
-    """Copy one step's source folder into ``root/solutions``, leaving out ignored files."""
+    """Copy one step's source folder into ``root/solutions``, leaving out ignored and cell-written files."""
     target = root / "solutions" / source_dir.name
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(source_dir, target, ignore=shutil.ignore_patterns(*ignore_patterns()))
+    written = set(written_by_cells(source_dir))
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        skipped = shutil.ignore_patterns(*ignore_patterns())(folder, names)
+        relative = Path(folder).relative_to(source_dir)
+        return skipped | {name for name in names if (relative / name).as_posix() in written}
+
+    shutil.copytree(source_dir, target, ignore=ignore)
     return target
 
 

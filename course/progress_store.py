@@ -11,10 +11,17 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Callable
 
 MARKER_DIR = ".course"
 MARKER_FILE = "workspace.json"
 PROGRESS_FILE = "progress.json"
+
+DONE, PARTIAL, NOT_STARTED = "done", "partial", "not started"
+
+# Called as listener(workspace, results) after every recorded check, so a
+# progress view in the same kernel can redraw itself.
+_listeners: list[Callable[[Path, dict], None]] = []
 
 
 def find_workspace(start: Path | None = None) -> Path | None:
@@ -43,6 +50,29 @@ def save(workspace: Path, results: dict) -> None:
     partial.replace(path)
 
 
+def step_state(check_ids, passed: dict) -> tuple[str, int]:
+    """(``done``, ``partial`` or ``not started``; checks passed) for one step.
+
+    ``passed`` maps grade ids to booleans; a check not in it has not passed.
+    """
+    check_ids = list(check_ids)
+    wins = sum(bool(passed.get(grade_id)) for grade_id in check_ids)
+    if check_ids and wins == len(check_ids):
+        return DONE, wins
+    return (PARTIAL if wins else NOT_STARTED), wins
+
+
+def stored_passes(workspace: Path) -> dict[str, bool]:
+    """grade_id -> passed, from the workspace's store."""
+    return {grade_id: bool(entry.get("passed")) for grade_id, entry in load(workspace).items() if isinstance(entry, dict)}
+
+
+def add_listener(listener: Callable[[Path, dict], None]) -> None:
+    """Call ``listener(workspace, results)`` after each recorded check (once per listener)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
 def record_check(result: dict, start: Path | None = None) -> None:
     """Remember a check's outcome in the surrounding workspace, if there is one."""
     try:
@@ -54,3 +84,8 @@ def record_check(result: dict, start: Path | None = None) -> None:
         save(workspace, results)
     except Exception:  # progress is a convenience; a learner's cell must not fail on it
         return
+    for listener in list(_listeners):
+        try:
+            listener(workspace, results)
+        except Exception:  # a broken view must not break the check
+            continue

@@ -29,7 +29,7 @@ SKIP = {".ipynb_checkpoints", "__pycache__"}
 
 def default_workspace() -> Path:
     """``$COURSE_WORKSPACE``, or a folder in the user's home directory."""
-    return Path(os.environ.get("COURSE_WORKSPACE") or Path.home() / "prototype-to-production-workspace")
+    return Path(os.environ.get("COURSE_WORKSPACE") or Path.home() / "prototype-to-production-workspace").expanduser()
 
 
 @dataclass
@@ -69,6 +69,14 @@ def _check_location(workspace: Path) -> None:
         )
 
 
+def copy_atomically(source: Path, target: Path) -> None:
+    """Copy ``source`` to ``target`` so that ``target`` is never half-written (an interrupted copy)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.course-partial")
+    shutil.copy2(source, partial)
+    partial.replace(target)
+
+
 def beside_name(path: Path, digest: str) -> Path:
     """Where a new course version of ``path`` goes when the learner has their own."""
     return path.with_name(f"{path.stem}.course-{digest[:8]}{path.suffix}")
@@ -92,19 +100,19 @@ def update_workspace(workspace: Path, steps: list[Step], exercises_dir: Path = E
             target = workspace / relative
             shipped = sha256(source)
             if not target.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(source, target)
+                copy_atomically(source, target)
                 report.added.append(relative)
-            elif sha256(target) == shipped:
+            elif sha256(target) == shipped or manifest.get(relative) == shipped:
+                # identical, or the learner's own version of a file the course has not changed since
                 report.kept.append(relative)
             elif manifest.get(relative) == sha256(target):
                 # still exactly as we shipped it last time: the learner has not started it
-                shutil.copy2(source, target)
+                copy_atomically(source, target)
                 report.updated.append(relative)
             else:
                 new = beside_name(target, shipped)
                 if not new.exists():
-                    shutil.copy2(source, new)
+                    copy_atomically(source, new)
                 report.beside.append((relative, new.relative_to(workspace).as_posix()))
             manifest[relative] = shipped
     partial = manifest_path.with_suffix(".tmp")

@@ -34,7 +34,7 @@ def test_an_error_in_one_line_does_not_hide_the_next():
     check.true("True", lambda: True, "True")
     assert [line.passed for line in check.lines] == [False, True]
     assert "NameError" in check.lines[0].got
-    assert "argument" in check.lines[0].advice  # the refactoring advice for a NameError
+    assert "function" in check.lines[0].advice  # the refactoring advice for a NameError
 
 
 def test_expected_value_may_depend_on_learner_names():
@@ -75,3 +75,110 @@ def test_frames_compare_without_raising():
     check.equal("frame", lambda: frame, frame.assign(a=[1, 3]))
     check.true("frame as truth value", lambda: frame, "a truth value")
     assert [line.passed for line in check.lines] == [True, False, False]
+
+
+# -- the text output headless runs show (nbgrader, nbclient, course check) -------------
+
+
+def test_text_output_gives_each_advice_once(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no module of the course counts as the learner's
+    check = Check("demo_advice_once")
+    check.equal("a", lambda: missing_a, 1)  # noqa: F821
+    check.equal("b", lambda: missing_b, 1)  # noqa: F821
+    check.equal("c", lambda: 2, 1)
+    text = as_text(check.as_dict())
+    assert text.count("advice:") == 2  # one per distinct advice; the plain mismatch has none
+    assert text.splitlines()[0] == "[FAIL] demo_advice_once: 3 of 3 public checks failed"
+    assert "got:      2" in text and "expected: 1" in text
+
+
+def test_hidden_result_carries_no_values_anywhere():
+    check = Check("demo_hidden_values", hidden=True)
+    check.equal("the empty case", lambda: "secret-got", "secret-expected")
+    check.raises("the error case", lambda: 1, ValueError)
+    result = check.as_dict()
+    assert all(set(line) == {"called", "passed"} for line in result["lines"])
+    assert "secret" not in repr(result) and "secret" not in as_text(result)
+    assert "public" not in result["summary"]
+
+
+def test_passing_text_never_says_all_tests_passed():
+    check = Check("demo_words")
+    check.true("True", lambda: True, "True")
+    text = as_text(check.as_dict())
+    assert "public checks passed (1 of 1)" in text
+    assert "all tests" not in text.lower()
+
+
+def test_report_outside_a_kernel_prints_text_and_writes_no_stderr(capsys):
+    check = Check("demo_plain")
+    check.equal("1", lambda: 1, 1)
+    check.report()
+    out = capsys.readouterr()
+    assert out.out.startswith("[PASS] demo_plain") and out.err == ""
+
+
+def test_widgets_only_in_a_live_kernel(monkeypatch):
+    from course.display import HEADLESS_ENV, in_live_kernel
+
+    class Shell:
+        kernel = object()
+
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.delenv(HEADLESS_ENV, raising=False)
+    assert in_live_kernel(Shell())
+    assert not in_live_kernel(None)
+    assert not in_live_kernel(object())  # a terminal IPython has no kernel
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    assert not in_live_kernel(Shell())
+    monkeypatch.delenv("NBGRADER_EXECUTION")
+    monkeypatch.setenv(HEADLESS_ENV, "1")
+    assert not in_live_kernel(Shell())
+
+
+# -- the JupyterLab panel ------------------------------------------------------------
+
+
+def _failing(grade_id: str):
+    check = Check(grade_id)
+    check.equal("f()", lambda: 1, 2)
+    return check.as_dict()
+
+
+def test_panel_reveals_the_registry_hints_one_at_a_time():
+    from course.catalog import all_checks
+    from course.check_panel import HintButton, build_panel
+
+    grade_id, (_step, info) = next((k, v) for k, v in all_checks().items() if len(v[1].hints) >= 2)
+    panel = build_panel(_failing(grade_id))
+    heading, button, area = panel.children
+    assert f"Task: {info.task}" in heading.value and "1 of 1 public checks failed" in heading.value
+    assert "got: <code>1</code>" in heading.value
+    assert area.value == "" and button.description == f"Show a hint (1 of {len(info.hints)})"
+    button.click()
+    assert "Hint 1:" in area.value and "Hint 2:" not in area.value
+    assert _html_text(info.hints[0]) in area.value
+    for _ in info.hints[1:]:
+        button.click()
+    assert f"Hint {len(info.hints)}:" in area.value and button.disabled
+    button.click()  # a click on a finished button changes nothing
+    assert area.value.count("course-hint'") == len(info.hints)
+    assert isinstance(HintButton(info.hints).hints, tuple)
+
+
+def test_panel_for_a_passing_or_unregistered_check_has_no_hint_button():
+    from course.catalog import all_checks
+    from course.check_panel import build_panel
+
+    grade_id = next(iter(all_checks()))
+    passing = Check(grade_id)
+    passing.equal("1", lambda: 1, 1)
+    assert len(build_panel(passing.as_dict()).children) == 1
+    assert len(build_panel(_failing("demo_not_registered")).children) == 1
+    assert "Task:" not in build_panel(_failing("demo_not_registered")).children[0].value
+
+
+def _html_text(text: str) -> str:
+    import html
+
+    return html.escape(text)

@@ -88,3 +88,13 @@ def test_bench_prints_a_ratio(capsys):
     assert lines[1].split()[-1] == "ratio"
     row = lines[2].split()
     assert row[0] == FIRST.slug and float(row[3]) > 0
+
+
+def test_bench_checks_prints_a_median_per_step(capsys):
+    from course.bench_checks import run
+
+    assert run([FIRST.slug]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split()[:2] == ["step", "checks"]
+    row = lines[2].split()
+    assert row[0] == FIRST.slug and int(row[1]) == len(FIRST.checks) and float(row[2]) >= 0

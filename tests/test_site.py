@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
-from course import REPO_DIR
 from course.catalog import SITE_DIR, load_steps
 from course.site_hooks import STEP_PAGE_SECTIONS
+from site_build import build_site
 
 STEPS = load_steps()
 SLUGS = [step.slug for step in STEPS]
@@ -19,14 +16,7 @@ SLUGS = [step.slug for step in STEPS]
 
 @pytest.fixture(scope="module")
 def built_site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-        cwd=REPO_DIR, env=env, capture_output=True, text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return out
+    return build_site(tmp_path_factory.mktemp("site"))
 
 
 @pytest.mark.parametrize("step", STEPS, ids=SLUGS)

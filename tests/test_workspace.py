@@ -93,3 +93,52 @@ def test_workspace_inside_the_repository_is_refused():
     with pytest.raises(ValueError, match="outside"):
         update_workspace(REPO_DIR / "my-workspace", STEPS)
     assert not (REPO_DIR / "my-workspace").exists()
+
+
+def test_a_started_notebook_gets_no_copy_while_the_course_is_unchanged(tmp_path, course_copy):
+    workspace = tmp_path / "ws"
+    update_workspace(workspace, STEPS, course_copy)
+    mine = workspace / STEPS[0].slug / STEPS[0].notebooks[0]
+    mine.write_text('{"my": "work"}')
+    report = update_workspace(workspace, STEPS, course_copy)
+    assert not report.beside and not report.updated and not report.lines()
+    assert list(mine.parent.glob("*.course-*")) == []
+
+
+def test_a_changed_data_file_is_kept_and_the_new_one_placed_beside(tmp_path, course_copy):
+    workspace = tmp_path / "ws"
+    update_workspace(workspace, STEPS, course_copy)
+    relative = f"{STEPS[0].slug}/data/penguins-raw.csv"
+    (workspace / relative).write_text("my,experiment\n")
+    shipped = course_copy / relative
+    shipped.write_bytes(shipped.read_bytes() + b"\n")
+    report = update_workspace(workspace, STEPS, course_copy)
+    assert (workspace / relative).read_text() == "my,experiment\n"
+    [(mine, new)] = report.beside
+    assert mine == relative and new.startswith(f"{STEPS[0].slug}/data/penguins-raw.course-") and new.endswith(".csv")
+    assert (workspace / new).read_bytes() == shipped.read_bytes()
+
+
+def test_a_deleted_file_comes_back(tmp_path, course_copy):
+    workspace = tmp_path / "ws"
+    update_workspace(workspace, STEPS, course_copy)
+    notebook = workspace / STEPS[0].slug / STEPS[0].notebooks[0]
+    notebook.unlink()
+    report = update_workspace(workspace, STEPS, course_copy)
+    assert notebook.exists() and report.added == [f"{STEPS[0].slug}/{STEPS[0].notebooks[0]}"]
+
+
+def test_copies_leave_no_partial_files(tmp_path):
+    workspace = tmp_path / "ws"
+    update_workspace(workspace, STEPS)
+    assert [p for p in workspace.rglob("*") if "partial" in p.name or p.suffix == ".tmp"] == []
+
+
+def test_course_workspace_command_says_when_nothing_is_new(tmp_path, capsys):
+    from course.cli import main
+
+    workspace = tmp_path / "ws"
+    assert main(["workspace", str(workspace)]) == 0
+    assert "added " in capsys.readouterr().out
+    assert main(["workspace", str(workspace)]) == 0
+    assert "up to date: nothing to add" in capsys.readouterr().out
