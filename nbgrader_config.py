@@ -33,6 +33,12 @@ c.CourseDirectory.ignore = [
 c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True
 
+# Used by `course grade` only (course/grading_guards.py; plain nbgrader ignores
+# them): the seconds a whole notebook may run, and the characters of output kept
+# per cell. See site/reference/grading-security.md.
+c.GuardedExecute.notebook_timeout = 900
+c.GuardedExecute.max_output_chars = 1_000_000
+
 # The stub a learner sees in place of a solution.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

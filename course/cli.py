@@ -39,7 +39,7 @@ def cmd_release(args) -> int:
 def cmd_grade(args) -> int:
     from course.grading import main_grade
 
-    return main_grade(Path(args.submitted), Path(args.out), args.jobs, args.timeout)
+    return main_grade(Path(args.submitted), Path(args.out), args.jobs, args.timeout, args.sandbox)
 
 
 def cmd_workspace(args) -> int:
@@ -134,6 +134,12 @@ def cmd_bench(args) -> int:
     return run(args.steps, args.repeat)
 
 
+def cmd_bench_class(args) -> int:
+    from course.bench import run_class_benchmark
+
+    return run_class_benchmark(args.learners, Path(args.keep) if args.keep else None, args.sandbox, args.repeat)
+
+
 def cmd_bench_checks(args) -> int:
     from course.bench_checks import run
 
@@ -185,6 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder for grades.csv, feedback/ and autograded/")
     p.add_argument("--jobs", type=int, default=1, help="learners graded in parallel")
     p.add_argument("--timeout", type=int, default=None, help="seconds per cell (default: nbgrader_config.py)")
+    p.add_argument("--sandbox", choices=["auto", "require", "off"], default="auto",
+                   help="run learner code in bubblewrap: auto (when installed), require, or off")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("steps", help="list the steps")
@@ -194,6 +202,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("steps", nargs="*", help="steps to measure (default: all)")
     p.add_argument("--repeat", type=int, default=3, help="runs per measurement (the median is shown)")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("bench-class", help="benchmark grading a synthetic class: jobs 1, jobs 2, plain nbgrader (authors)")
+    p.add_argument("--learners", type=int, default=30, help="learners in the synthetic class")
+    p.add_argument("--keep", help="build the class in this folder and keep it (default: a temporary folder)")
+    p.add_argument("--sandbox", choices=["auto", "require", "off"], default="auto", help="as for `course grade`")
+    p.add_argument("--repeat", type=int, default=1, help="rounds; the fastest and slowest are shown")
+    p.set_defaults(func=cmd_bench_class)
 
     p = sub.add_parser("bench-checks", help="time each check cell on the reference answers (authors)")
     p.add_argument("steps", nargs="*", help="steps to measure (default: all)")

@@ -10,6 +10,7 @@ the same saved notebook pay for one run.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import io
@@ -161,9 +162,14 @@ def fresh_json(code: str, cwd: str | Path = ".", timeout: int = 120):
 
 
 def scratch_copy(folder: str | Path = ".", leave_out: tuple[str, ...] = ("artifacts", "__pycache__", ".ipynb_checkpoints")) -> Path:
-    """A copy of ``folder`` in a new temporary folder, for checks that write files or run commands."""
+    """A copy of ``folder`` in a new temporary folder, for checks that write files or run commands.
+
+    The temporary folder is removed when the Python process (the kernel) exits.
+    """
     source = Path(folder).resolve()
-    target = Path(tempfile.mkdtemp(prefix="course-copy-")) / source.name
+    parent = Path(tempfile.mkdtemp(prefix="course-copy-"))
+    atexit.register(shutil.rmtree, parent, ignore_errors=True)
+    target = parent / source.name
     shutil.copytree(source, target, ignore=shutil.ignore_patterns(*leave_out))
     return target
 

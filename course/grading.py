@@ -1,72 +1,43 @@
 """``course grade``: autograde a class with nbgrader and write grades and feedback.
 
-Input: ``SUBMITTED/<learner>/<step>/<notebook>.ipynb``. Output:
+Input: ``SUBMITTED/<learner>/<step>/<notebook>.ipynb``. Output, in ``OUT``:
 
-* ``OUT/grades.csv`` with ``learner,step,score,max_score,status``, one row per
-  learner and step found, broken submissions included (status says what went
-  wrong, or ``ok``);
-* ``OUT/feedback/<learner>/<step>/<notebook>.html`` (see ``course.feedback``);
-* ``OUT/autograded/<learner>/<step>/`` the notebooks as nbgrader ran them.
+* ``grades.csv`` with ``learner,step,score,max_score,status``: one row per
+  submission in the class gradebook (``results/``, see ``course.grading_store``),
+  broken ones included, plus rows for folders that could not be graded at all;
+  ``status`` is ``ok`` or says what went wrong;
+* ``feedback/<learner>/<step>/<notebook>.html`` (see ``course.feedback``);
+* ``autograded/<learner>/<step>/`` the notebooks as nbgrader ran them (for the instructor:
+  they hold the hidden tests);
+* ``results/<learner>/<step>.json`` the stored results.
 
-nbgrader does the grading, in a scratch course directory per worker, with the
-course's own ``nbgrader_config.py``. Submissions are checked before nbgrader
-sees them, so one broken notebook never stops the batch.
+nbgrader does the grading, in worker processes (``--jobs``), each with its own
+scratch course directory and gradebook; only this process writes to OUT.
+Before nbgrader sees a submission, ``course.grading_intake`` reads and repairs
+it; while it runs, ``course.grading_guards`` and ``course.sandbox`` keep the
+learner's code in its place.
 """
 
 from __future__ import annotations
 
-import csv
 import json
+import multiprocessing
+import os
 import re
 import shutil
 import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 
+from course import grading_store as store
 from course.catalog import CatalogError, Step, find_step, load_steps
+from course.grading_result import CSV_FIELDS, Result, Submission, number  # noqa: F401 - the grading API
 
 LEARNER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-CSV_FIELDS = ["learner", "step", "score", "max_score", "status"]
-
-
-@dataclass
-class Submission:
-    """One learner's folder for one step."""
-
-    learner: str
-    step_slug: str
-    folder: Path
-
-
-@dataclass
-class Result:
-    """The outcome of grading one submission: the CSV row plus what feedback needs."""
-
-    learner: str
-    step: str
-    score: float
-    max_score: float
-    status: str = "ok"
-    # grade_id -> {"score", "max_score", "notebook"}; from the gradebook
-    cells: dict = field(default_factory=dict)
-    # notebook name -> path of the autograded notebook, when one was produced
-    autograded: dict = field(default_factory=dict)
-
-    def row(self) -> dict:
-        return {
-            "learner": self.learner,
-            "step": self.step,
-            "score": _number(self.score),
-            "max_score": _number(self.max_score),
-            "status": self.status,
-        }
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
 
 
 def find_submissions(submitted: Path, steps: list[Step]) -> tuple[list[Submission], list[Result]]:
@@ -89,77 +60,103 @@ def find_submissions(submitted: Path, steps: list[Step]) -> tuple[list[Submissio
     return found, unusable
 
 
-def check_notebooks(submission: Submission, step: Step) -> tuple[list[str], list[str]]:
-    """(usable notebook names, problems) for a submission, without running anything."""
-    import nbformat
-
-    usable, problems = [], []
-    for name in step.notebooks:
-        path = submission.folder / name
-        if not path.exists():
-            others = sorted(p.name for p in submission.folder.glob("*.ipynb"))
-            hint = f" (found {', '.join(others)})" if others else ""
-            problems.append(f"missing-notebook: {name}{hint}")
-            continue
-        try:
-            notebook = nbformat.read(str(path), as_version=4)
-            nbformat.validate(notebook)
-        except Exception as error:  # not JSON, not a notebook, or an invalid one
-            problems.append(f"invalid-notebook: {name} ({type(error).__name__})")
-            continue
-        usable.append(name)
-    return usable, problems
-
-
 # -- one worker: a scratch nbgrader course directory, reused for its submissions --
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How every worker grades: the per-cell time limit, the sandbox, the run's scratch folder."""
+
+    timeout: int | None
+    sandboxed: bool
+    scratch: str
+
 
 _worker: dict = {}
 
 
-def _worker_root(timeout: int | None):
-    """This process's scratch course directory and nbgrader API (made on first use)."""
+# One thread per kernel for the numeric libraries: N workers then use N cores, not N times
+# all of them, and sums come out the same whatever --jobs is.
+SINGLE_THREADED = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def _worker_api(settings: Settings):
+    """The nbgrader API of this process's scratch course directory (made on first use)."""
     from course.nbgrader_setup import make_api
 
-    if "root" not in _worker:
-        root = Path(tempfile.mkdtemp(prefix="course-grade-"))
-        _worker.update(root=root, api=make_api(root, timeout), generated=set())
-    return _worker["root"], _worker["api"], _worker["generated"]
+    if "api" not in _worker:
+        for name, value in SINGLE_THREADED.items():
+            os.environ.setdefault(name, value)  # inherited by every kernel this worker starts
+        root = Path(tempfile.mkdtemp(prefix="worker-", dir=settings.scratch))
+        _worker.update(api=make_api(root, settings.timeout, guarded=True, sandboxed=settings.sandboxed),
+                       generated=set())
+    return _worker["api"]
 
 
-def grade_one(submission: Submission, timeout: int | None = None) -> Result:
-    """Autograde one submission in this process's scratch course directory."""
-    from course.nbgrader_setup import copy_source, generate, quiet_warnings
+def _release_dir(api, step: Step) -> Path:
+    """The step's released folder in the scratch course, generated once per worker."""
+    from course.nbgrader_setup import copy_source, generate
+
+    root = Path(api.coursedir.root)
+    if step.slug not in _worker["generated"]:
+        copy_source(step.solution_dir, root)
+        generate(api, root, step.slug)
+        _worker["generated"].add(step.slug)
+    return Path(api.coursedir.format_path(api.coursedir.release_directory, ".", step.slug))
+
+
+@dataclass
+class Graded:
+    """What a worker hands back: the result, and the text of each autograded notebook."""
+
+    result: Result
+    notebooks: dict
+
+
+def grade_one(submission: Submission, settings: Settings) -> Graded:
+    """Take in, autograde and check one submission in this process's scratch course directory."""
+    import nbformat
+
+    from course.grading_guards import findings, restore_stash
+    from course.grading_intake import review_flags, take_in
+    from course.nbgrader_setup import ignore_patterns, kept_submitted_files, quiet_warnings
 
     quiet_warnings()
     step = find_step(submission.step_slug)
-    root, api, generated = _worker_root(timeout)
-    if step.slug not in generated:
-        copy_source(step.solution_dir, root)
-        generate(api, root, step.slug)
-        generated.add(step.slug)
+    api = _worker_api(settings)
+    release = _release_dir(api, step)
+    target = Path(api.coursedir.format_path(api.coursedir.submitted_directory, submission.learner, step.slug))
+    autograded = Path(api.coursedir.format_path(api.coursedir.autograded_directory, submission.learner, step.slug))
+    for folder in (target, autograded):
+        shutil.rmtree(folder, ignore_errors=True)
+    target.mkdir(parents=True)
+
+    intake = take_in(submission.folder, step.notebooks, release, kept_submitted_files(step.slug), ignore_patterns())
+    for name, notebook in intake.notebooks.items():
+        nbformat.write(notebook, str(target / name))
+    for relative in intake.kept_files:
+        (target / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(submission.folder / relative, target / relative)
 
     result = Result(submission.learner, step.slug, 0, step.points)
-    usable, problems = check_notebooks(submission, step)
-    target = root / "submitted" / submission.learner / step.slug
-    if target.exists():
-        shutil.rmtree(target)
-    shutil.copytree(submission.folder, target, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    for name in step.notebooks:  # nbgrader scores a notebook it cannot read as missing
-        if name not in usable and (target / name).exists():
-            (target / name).unlink()
-
-    if usable:
+    problems = list(intake.problems)
+    if intake.notebooks:
         outcome = api.autograde(step.slug, submission.learner)
+        restore_stash(autograded)
         if not outcome.get("success"):
-            problems.append("grading-error: " + _last_line(outcome.get("error") or outcome.get("log") or ""))
+            result.failed = True
+            problems.append("grading-error: " + nbgrader_error(outcome))
     _read_scores(api, result, step)
-    autograded = root / "autograded" / submission.learner / step.slug
-    for name in usable:
+    notebooks = {}
+    for name, notebook in intake.notebooks.items():
         if (autograded / name).exists():
-            result.autograded[name] = str(autograded / name)
-            problems += _execution_problems(autograded / name)
+            notebooks[name] = (autograded / name).read_text(encoding="utf-8")
+            problems += findings(autograded / name)
+        problems += review_flags(notebook, name)
     result.status = "; ".join(problems) if problems else "ok"
-    return result
+    for folder in (target, autograded):  # the next learner graded here finds nothing of this one
+        shutil.rmtree(folder, ignore_errors=True)
+    return Graded(result, notebooks)
 
 
 def _read_scores(api, result: Result, step: Step) -> None:
@@ -180,34 +177,79 @@ def _read_scores(api, result: Result, step: Step) -> None:
                 }
 
 
-def _execution_problems(path: Path) -> list[str]:
-    """Problems visible in an autograded notebook's error outputs: a timeout or a dead kernel."""
-    import nbformat
-
-    names = set()
-    for cell in nbformat.read(str(path), as_version=4).cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                names.add(output.get("ename", ""))
-    problems = []
-    if "CellTimeoutError" in names:
-        problems.append(f"timeout: a cell of {path.name} ran past the time limit")
-    if "DeadKernelError" in names:
-        problems.append(f"kernel-died: the kernel running {path.name} stopped")
-    return problems
+EXCEPTION_LINE = re.compile(r"^\s*([\w.]*(Error|Exception|Exit)\w*): (.+)$")
 
 
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return lines[-1][:200] if lines else "unknown error"
+def nbgrader_error(outcome: dict) -> str:
+    """The line that says what went wrong in a failed nbgrader call (not nbgrader's 'see above')."""
+    text = (outcome.get("log") or "") + "\n" + (outcome.get("error") or "")
+    causes = [line.strip() for line in text.splitlines()
+              if EXCEPTION_LINE.match(line) and "NbGraderException" not in line]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    found = causes[-1] if causes else (lines[-1] if lines else "nbgrader failed without saying why")
+    return found[:200]
 
 
-def _grade_in_worker(submission: Submission, timeout: int | None) -> Result:
+def failed_result(submission: Submission, status: str) -> Graded:
+    """A submission grading could not finish: score unknown, so an earlier result is kept."""
+    step = find_step(submission.step_slug)
+    return Graded(Result(submission.learner, step.slug, 0, step.points, status, failed=True), {})
+
+
+def grade_in_worker(submission: Submission, settings: Settings) -> Graded:
+    """``grade_one``, turning any error of the grader into a failed result: the batch goes on."""
     try:
-        return grade_one(submission, timeout)
-    except Exception as error:  # never lose a row: the batch goes on
-        step = find_step(submission.step_slug)
-        return Result(submission.learner, step.slug, 0, step.points, f"grading-error: {type(error).__name__}: {error}")
+        return grade_one(submission, settings)
+    except Exception as error:
+        return failed_result(submission, f"grading-error: {type(error).__name__}: {error}")
+
+
+# -- the class: workers, progress, the store ----------------------------------------------
+
+
+def run_workers(submissions: list[Submission], settings: Settings, jobs: int):
+    """Grade ``submissions`` in ``jobs`` worker processes; yield ``Graded`` as they finish.
+
+    A worker that dies takes the submissions it was running down with it; each
+    of those is graded again alone, in a fresh worker, and gets a failed
+    result if that worker dies too.
+    """
+    context = multiprocessing.get_context("spawn")
+    crashed = []
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(submissions))), mp_context=context) as pool:
+        futures = {pool.submit(grade_in_worker, submission, settings): submission for submission in submissions}
+        for future in as_completed(futures):
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                crashed.append(futures[future])
+    for submission in crashed:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            try:
+                yield pool.submit(grade_in_worker, submission, settings).result()
+            except BrokenProcessPool:
+                yield failed_result(submission, "grading-error: the grading process stopped while grading this")
+
+
+class Progress:
+    """One line per graded submission, with the time so far and an estimate of the time left."""
+
+    def __init__(self, total: int, show):
+        self.total, self.show, self.done, self.started = total, show, 0, time.monotonic()
+
+    def __call__(self, result: Result) -> None:
+        self.done += 1
+        elapsed = time.monotonic() - self.started
+        left = elapsed / self.done * (self.total - self.done)
+        self.show(f"[{self.done}/{self.total}] {result.learner} {result.step}: {number(result.score)}/"
+                  f"{number(result.max_score)} {result.status} ({elapsed:.0f}s, ~{left:.0f}s left)")
+
+
+def file_graded(out: Path, done: Graded) -> Result:
+    """Put a worker's result in the store (its notebooks only when grading finished); return it as reported."""
+    if not done.result.failed:
+        store.keep_autograded(out, done.result, done.notebooks)
+    return store.record(out, done.result)
 
 
 def grade_class(
@@ -216,80 +258,63 @@ def grade_class(
     jobs: int = 1,
     timeout: int | None = None,
     progress=print,
+    sandbox: str = "auto",
 ) -> list[Result]:
-    """Grade every submission under ``submitted``; write grades.csv, feedback and autograded copies."""
+    """Grade every submission under ``submitted`` into ``out``; return this run's results.
+
+    ``sandbox``: ``auto`` (bubblewrap when it works here, else a warning),
+    ``require`` (raise ``course.sandbox.SandboxUnavailable`` without it) or ``off``.
+    """
     from course import feedback
+    from course.sandbox import choose
 
     steps = load_steps()
-    submissions, results = find_submissions(submitted, steps)
-    total, started = len(submissions), time.monotonic()
-
-    def report(result: Result, done: int) -> None:
-        elapsed = time.monotonic() - started
-        progress(f"[{done}/{total}] {result.learner} {result.step}: {_number(result.score)}/"
-                 f"{_number(result.max_score)} {result.status} ({elapsed:.0f}s)")
-
-    if jobs <= 1:
-        for done, submission in enumerate(submissions, 1):
-            result = _grade_in_worker(submission, timeout)
-            _keep_outputs(result, out)
-            results.append(result)
-            report(result, done)
-    else:
-        import multiprocessing
-
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            futures = [pool.submit(_grade_in_worker, submission, timeout) for submission in submissions]
-            for done, future in enumerate(as_completed(futures), 1):
-                result = future.result()
-                _keep_outputs(result, out)
-                results.append(result)
-                report(result, done)
-
-    results.sort(key=lambda r: (r.learner, r.step))
-    for result in results:
-        if result.step in {step.slug for step in steps}:
-            feedback.write_feedback(result, find_step(result.step, steps), out / "feedback")
-    write_grades(results, out / "grades.csv")
-    return results
+    choice = choose(sandbox)
+    progress(choice.message)
+    submissions, unusable = find_submissions(submitted, steps)
+    graded = []
+    with store.locked(out), tempfile.TemporaryDirectory(prefix="course-grade-", ignore_cleanup_errors=True) as scratch:
+        settings = Settings(timeout, choice.enabled, scratch)
+        report = Progress(len(submissions), progress)
+        gradebook = {(r.learner, r.step): r for r in store.stored_results(out)}
+        for done in run_workers(submissions, settings, jobs):
+            graded.append(file_graded(out, done))
+            gradebook[(graded[-1].learner, graded[-1].step)] = graded[-1]
+            report(graded[-1])
+            store.write_grades(by_learner(gradebook.values()) + unusable, out / "grades.csv")
+        for result in gradebook.values():
+            if result.step in {step.slug for step in steps}:
+                feedback.write_feedback(result, find_step(result.step, steps), out / "feedback", base=out)
+        store.write_grades(by_learner(gradebook.values()) + unusable, out / "grades.csv")
+    return by_learner(graded + unusable)
 
 
-def _keep_outputs(result: Result, out: Path) -> None:
-    """Copy the autograded notebooks out of the worker's scratch directory."""
-    kept = {}
-    for name, path in result.autograded.items():
-        target = out / "autograded" / result.learner / result.step / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, target)
-        kept[name] = str(target)
-    result.autograded = kept
-
-
-def write_grades(results: list[Result], path: Path) -> None:
-    """Write grades.csv atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".csv.partial")
-    with open(partial, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
-        writer.writeheader()
-        for result in results:
-            writer.writerow(result.row())
-    partial.replace(path)
+def by_learner(results) -> list[Result]:
+    return sorted(results, key=lambda r: (r.learner, r.step))
 
 
 def results_as_json(results: list[Result]) -> str:
     """All results, cell scores included (for tests and tools)."""
-    return json.dumps([asdict(result) for result in results], indent=1, default=str)
+    return json.dumps([result.as_dict() for result in results], indent=1, default=str)
 
 
-def main_grade(submitted: Path, out: Path, jobs: int, timeout: int | None) -> int:
-    """The CLI's ``grade``: exit 0 when every submission got a row."""
+def main_grade(submitted: Path, out: Path, jobs: int, timeout: int | None, sandbox: str = "auto") -> int:
+    """The CLI's ``grade``: exit 0 when every submission got a row, 2 when grading could not start."""
+    from course.grading_store import OutFolderBusy
+    from course.sandbox import SandboxUnavailable
+
     if not submitted.is_dir():
         print(f"course grade: {submitted} is not a folder. Give the folder that holds "
               "<learner>/<step>/<notebook>.ipynb.", file=sys.stderr)
         return 2
-    results = grade_class(submitted, out, jobs=jobs, timeout=timeout)
+    if jobs < 1:
+        print("course grade: --jobs must be 1 or more", file=sys.stderr)
+        return 2
+    try:
+        results = grade_class(submitted, out, jobs=jobs, timeout=timeout, sandbox=sandbox)
+    except (SandboxUnavailable, OutFolderBusy) as error:
+        print(f"course grade: {error}", file=sys.stderr)
+        return 2
     ok = sum(r.status == "ok" for r in results)
     print(f"graded {len(results)} submissions ({ok} ok, {len(results) - ok} with problems): {out / 'grades.csv'}")
     return 0

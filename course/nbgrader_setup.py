@@ -19,24 +19,58 @@ from course import REPO_DIR
 CONFIG_FILE = REPO_DIR / "nbgrader_config.py"
 
 
-def course_config(root: Path, timeout: int | None = None):
-    """The course's nbgrader config, pointed at the scratch course directory ``root``."""
-    from traitlets.config.loader import PyFileConfigLoader
+def course_config(root: Path, timeout: int | None = None, guarded: bool = False, sandboxed: bool = False):
+    """The course's nbgrader config, pointed at the scratch course directory ``root``.
 
-    config = PyFileConfigLoader(CONFIG_FILE.name, path=str(CONFIG_FILE.parent)).load_config()
+    ``guarded`` puts ``course.grading_guards`` around nbgrader's Execute (for
+    ``course grade``); ``sandboxed`` starts kernels inside bubblewrap
+    (``course.sandbox``). Plain nbgrader, run on nbgrader_config.py, has neither.
+    """
+    config = load_file_config()
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
     if timeout is not None:
         config.Execute.timeout = timeout
+    if guarded:
+        config.Autograde.autograde_preprocessors = guarded_preprocessors()
+    if sandboxed:
+        from course.sandbox import SandboxedKernelManager
+
+        config.Execute.kernel_manager_class = SandboxedKernelManager
     return config
+
+
+def load_file_config():
+    """nbgrader_config.py, read as nbgrader reads it."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    return PyFileConfigLoader(CONFIG_FILE.name, path=str(CONFIG_FILE.parent)).load_config()
+
+
+def guarded_preprocessors() -> list:
+    """nbgrader's own autograde preprocessors, with Execute replaced by the guarded sequence."""
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import Execute
+
+    from course.grading_guards import GuardedExecute, PrepareWorkdir, SealGradedCells, VerifySeals
+
+    chain = []
+    for preprocessor in Autograde.class_traits()["autograde_preprocessors"].default():
+        chain += [PrepareWorkdir, SealGradedCells, GuardedExecute, VerifySeals] if preprocessor is Execute else [preprocessor]
+    return chain
 
 
 def ignore_patterns() -> list[str]:
     """The file patterns nbgrader must never copy (from the course config)."""
-    from traitlets.config.loader import PyFileConfigLoader
+    return list(load_file_config().CourseDirectory.ignore)
 
-    config = PyFileConfigLoader(CONFIG_FILE.name, path=str(CONFIG_FILE.parent)).load_config()
-    return list(config.CourseDirectory.ignore)
+
+def kept_submitted_files(slug: str) -> list[str]:
+    """Files of step ``slug`` graded as the learner submitted them (``Autograde.exclude_overwriting``)."""
+    config = load_file_config()
+    if "Autograde" not in config or "exclude_overwriting" not in config.Autograde:
+        return []
+    return list(config.Autograde.exclude_overwriting.get(slug, []))
 
 
 def quiet_warnings() -> None:
@@ -54,12 +88,12 @@ def put_scripts_on_path() -> None:
         os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
 
 
-def make_api(root: Path, timeout: int | None = None):
-    """An ``NbGraderAPI`` working in ``root``, quiet on stderr."""
+def make_api(root: Path, timeout: int | None = None, guarded: bool = False, sandboxed: bool = False):
+    """An ``NbGraderAPI`` working in ``root``, quiet on stderr (see ``course_config`` for the options)."""
     from nbgrader.apps import NbGraderAPI
 
     put_scripts_on_path()
-    api = NbGraderAPI(config=course_config(root, timeout))
+    api = NbGraderAPI(config=course_config(root, timeout, guarded, sandboxed))
     api.log.setLevel(logging.ERROR)
     return api
 

@@ -1,0 +1,291 @@
+"""Take in one learner's folder for one step: find, read and repair its notebooks before nbgrader runs.
+
+Nothing here runs learner code. For each notebook the step expects it finds
+the file (or the one notebook submitted under another name), reads it (a file
+that is not JSON or not a notebook is reported, not crashed on), and repairs
+its cells against the released notebook:
+
+* locked cells (given code and graded tests) are restored to the released
+  text when edited, re-inserted when deleted, and recognised by their text
+  when the notebook lost its nbgrader metadata;
+* copies of a cell (a duplicated grade id) run as plain cells.
+
+Every repair is reported as a status; files the step does not use are
+listed and left out of grading.
+"""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import json
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024
+MAX_LISTED = 4
+BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"  # nbgrader's default delimiters
+
+
+@dataclass
+class Intake:
+    """What grading gets from a submission folder: repaired notebooks, files to keep, and problems."""
+
+    notebooks: dict = field(default_factory=dict)  # expected notebook name -> repaired NotebookNode
+    kept_files: list = field(default_factory=list)  # submitted files graded as submitted (relative paths)
+    problems: list = field(default_factory=list)
+
+
+def listed(names: list[str]) -> str:
+    """'a, b, c' with at most MAX_LISTED names, then 'and N more'."""
+    shown = ", ".join(names[:MAX_LISTED])
+    return shown + (f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else "")
+
+
+def is_ignored(relative: Path, ignore: list[str]) -> bool:
+    """Files nobody needs graded: hidden files, checkpoints, caches, what the notebook wrote when run."""
+    return any(part.startswith(".") or any(fnmatch.fnmatch(part, pattern) for pattern in ignore)
+               for part in relative.parts)
+
+
+def submitted_files(folder: Path, ignore: list[str]) -> list[Path]:
+    """Every file under ``folder`` (relative paths), leaving out the ignored ones."""
+    found = []
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if (path.is_file() or path.is_symlink()) and not is_ignored(relative, ignore):
+            found.append(relative)
+    return found
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def rebuild(data: dict):
+    """A valid notebook made from the cells of a JSON notebook that does not follow the format."""
+    makers = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
+              "raw": nbformat.v4.new_raw_cell}
+    notebook = nbformat.v4.new_notebook()
+    for cell in data.get("cells", []):
+        if not isinstance(cell, dict) or cell.get("cell_type") not in makers:
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        notebook.cells.append(makers[cell["cell_type"]](source=source, metadata=metadata))
+    return notebook
+
+
+def read_notebook(path: Path, name: str) -> tuple[object | None, list[str]]:
+    """(notebook, problems) for the file at ``path``, reported under ``name``; notebook None when unusable."""
+    if path.is_symlink():
+        return None, [f"invalid-notebook: {name} is a link, not a file: submit the notebook itself"]
+    size = path.stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        return None, [f"invalid-notebook: {name} is {size // 2**20} MB; clear its outputs and submit again"]
+    try:
+        text = path.read_bytes().decode("utf-8")
+        data = json.loads(text)
+    except UnicodeDecodeError:
+        return None, [f"invalid-notebook: {name} is not a text file"]
+    except json.JSONDecodeError as error:
+        return None, [f"invalid-notebook: {name} is not valid JSON (line {error.lineno}, column {error.colno})"]
+    if not isinstance(data, dict) or not (isinstance(data.get("cells"), list) or "worksheets" in data):
+        return None, [f"invalid-notebook: {name} is JSON but not a notebook (it has no cells)"]
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+        nbformat.validate(notebook)
+        return notebook, []
+    except Exception:  # readable JSON that breaks the format: keep its cells
+        return rebuild(data), [f"notebook-rebuilt: {name} did not follow the notebook format; its cells were kept"]
+
+
+# -- repairing ------------------------------------------------------------------------------
+
+
+def grade_id(cell) -> str | None:
+    meta = cell.get("metadata", {}).get("nbgrader")
+    return meta.get("grade_id") if isinstance(meta, dict) else None
+
+
+def is_protected(cell) -> bool:
+    """A cell the learner may not change: locked, or a graded test."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("locked")) or (bool(meta.get("grade")) and not meta.get("solution"))
+
+
+def fresh_copy(cell):
+    """The released cell, without outputs."""
+    restored = copy.deepcopy(cell)
+    if restored.cell_type == "code":
+        restored.outputs, restored.execution_count = [], None
+    return restored
+
+
+def without_hidden_tests(source: str) -> str:
+    """``source`` without its BEGIN/END HIDDEN TESTS regions (as nbgrader releases it)."""
+    kept, hidden = [], False
+    for line in source.split("\n"):
+        if BEGIN_HIDDEN in line:
+            hidden = True
+        elif END_HIDDEN in line:
+            hidden = False
+        elif not hidden:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def same_text(submitted, released) -> bool:
+    """True when a submitted cell still reads as released (a solution notebook's hidden tests aside)."""
+    return (submitted.cell_type == released.cell_type
+            and without_hidden_tests(submitted.source).strip() == released.source.strip())
+
+
+@dataclass
+class Repairs:
+    """Which cells were repaired, by kind (grade ids)."""
+
+    edited: list = field(default_factory=list)
+    matched: list = field(default_factory=list)
+    restored: list = field(default_factory=list)
+    duplicates: list = field(default_factory=list)
+
+    def statuses(self, name: str, code_ids: set[str]) -> list[str]:
+        edited = [i for i in self.edited if i in code_ids]
+        restored = [i for i in self.restored if i in code_ids]
+        found = []
+        if self.matched:
+            found.append(f"metadata-restored: {name} had lost its nbgrader metadata; "
+                         f"{len(self.matched)} given cells were recognised by their text")
+        if restored:
+            found.append(f"deleted-cells-restored: {name}: {listed(restored)}")
+        if edited:
+            found.append(f"edited-locked-cells-restored: {name}: {listed(edited)}")
+        if self.duplicates:
+            found.append(f"duplicate-cells: {name}: copies of {listed(self.duplicates)} ran as plain cells")
+        return found
+
+
+def repair(notebook, released) -> tuple[object, Repairs]:
+    """``notebook`` with its given cells as ``released`` has them; and what was repaired.
+
+    A given cell that is missing goes back just before the next given cell that
+    is present, so it follows the learner's answer to it.
+    """
+    reference = {grade_id(cell): cell for cell in released.cells if grade_id(cell)}
+    protected = [i for i, cell in reference.items() if is_protected(cell)]
+    repairs, seen, cells = Repairs(), set(), []
+    for cell in notebook.cells:  # cells that carry nbgrader metadata
+        known = grade_id(cell)
+        if known in reference and known not in seen:
+            seen.add(known)
+            if known in protected:
+                if not same_text(cell, reference[known]):
+                    repairs.edited.append(known)
+                cell = fresh_copy(reference[known])
+            else:
+                cell.metadata["nbgrader"] = copy.deepcopy(reference[known].metadata["nbgrader"])
+        elif "nbgrader" in cell.get("metadata", {}):
+            if known in seen:
+                repairs.duplicates.append(known)
+            del cell.metadata["nbgrader"]  # a copy, or a cell this step does not have
+        cells.append(cell)
+    for index, cell in enumerate(cells):  # given cells that lost their metadata, recognised by their text
+        if grade_id(cell) is None:
+            match = next((i for i in protected if i not in seen and same_text(cell, reference[i])), None)
+            if match:
+                cells[index] = fresh_copy(reference[match])
+                seen.add(match)
+                repairs.matched.append(match)
+    order = list(reference)
+    for position, missing in enumerate(order):  # given cells that are gone: back before their successor
+        if missing in protected and missing not in seen:
+            present = [grade_id(cell) for cell in cells]
+            later = [i for i in order[position + 1:] if i in present]
+            at = present.index(later[0]) if later else len(cells)
+            cells.insert(at, fresh_copy(reference[missing]))
+            seen.add(missing)
+            repairs.restored.append(missing)
+    notebook.cells = cells
+    unique_cell_ids(notebook)
+    return notebook, repairs
+
+
+def unique_cell_ids(notebook) -> None:
+    """Give every cell an id of its own (copies and restored cells can share one)."""
+    seen = set()
+    for cell in notebook.cells:
+        if "id" not in cell or cell["id"] in seen:
+            cell["id"] = secrets.token_hex(4)
+        seen.add(cell["id"])
+
+
+# -- the whole folder ---------------------------------------------------------------------------
+
+
+def find_notebooks(folder: Path, expected: tuple[str, ...], files: list[Path]) -> tuple[dict, list[str]]:
+    """expected name -> the file to grade for it; and problems for the ones not found."""
+    notebooks = [f for f in files if f.suffix == ".ipynb"]
+    found = {name: folder / name for name in expected if Path(name) in notebooks}
+    missing = [name for name in expected if name not in found]
+    others = [f for f in notebooks if f.as_posix() not in expected]
+    if len(missing) == 1 and len(others) == 1:
+        found[missing[0]] = folder / others[0]
+        return found, [f"misnamed-notebook: graded {others[0].as_posix()} as {missing[0]}"]
+    hint = f"found {listed([f.as_posix() for f in others])}" if others else "no notebook submitted"
+    return found, [f"missing-notebook: {name} ({hint})" for name in missing]
+
+
+def take_in(folder: Path, expected: tuple[str, ...], release_dir: Path, keep: list[str],
+            ignore: list[str]) -> Intake:
+    """Read and repair the notebooks in ``folder`` against the released ones in ``release_dir``.
+
+    ``keep``: files graded as submitted (nbgrader's ``exclude_overwriting``);
+    ``ignore``: patterns of files nobody needs graded (nbgrader's ``CourseDirectory.ignore``).
+    """
+    intake = Intake()
+    files = submitted_files(folder, ignore)
+    paths, intake.problems = find_notebooks(folder, expected, files)
+    for name in expected:
+        if name not in paths:
+            continue
+        notebook, problems = read_notebook(paths[name], name)
+        intake.problems += problems
+        if notebook is None:
+            continue
+        released = nbformat.read(str(release_dir / name), as_version=4)
+        code_ids = {grade_id(cell) for cell in released.cells if cell.cell_type == "code"}
+        notebook, repairs = repair(notebook, released)
+        intake.problems += repairs.statuses(name, code_ids)
+        intake.notebooks[name] = notebook
+    used = {path.relative_to(folder) for path in paths.values()}
+    given = {path.relative_to(release_dir) for path in release_dir.rglob("*") if path.is_file()}
+    intake.kept_files = [f for f in files if f.as_posix() in keep and not f.suffix == ".ipynb"]
+    named = len(paths) < len(expected)  # the missing-notebook status already names the other notebooks
+    extra = [f.as_posix() for f in files if f not in used and f not in given and f not in intake.kept_files
+             and not (named and f.suffix == ".ipynb")]
+    if extra:
+        intake.problems.append(f"extra-files-ignored: {listed(extra)}")
+    return intake
+
+
+# -- what an instructor may want to look at ----------------------------------------------------
+
+# Things learner code has no reason to touch in this course; finding one does not change
+# the score (the seals do that) but asks the instructor to read the autograded notebook.
+REVIEW_WORDS = ("input_transformers", "ast_transformers", "input_transformer_manager", "course.checks",
+                "grading_seal", "os._exit", "run_cell", "events.register")
+
+
+def review_flags(notebook, name: str) -> list[str]:
+    """A 'review' status when the learner's own cells mention machinery they should not touch."""
+    found = []
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and not is_protected(cell):
+            found += [word for word in REVIEW_WORDS if word in cell.source and word not in found]
+    if not found:
+        return []
+    return [f"review: {name} learner code mentions {listed(found)} (read the autograded notebook)"]

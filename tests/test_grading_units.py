@@ -1,0 +1,307 @@
+"""The grading guards one at a time, without a kernel: intake, seals, feedback, sandbox command (fast)."""
+
+from __future__ import annotations
+
+import builtins
+import html
+import os
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from course import REPO_DIR, PACKAGE_DIR
+from course.catalog import load_steps
+from course.display import CHECK_MIMETYPE
+from course.feedback import hidden_lines, render, scrub
+from course.grading_guards import INTEGRITY_ERROR, seal_problem, sealed_source
+from course.grading_intake import read_notebook, repair, take_in
+from course.grading_result import Result
+from course.grading_seal import SEAL_MIMETYPE, checks_fingerprint, replaced_builtins
+from course.sandbox import bwrap_command, choose
+
+STEP = load_steps()[0]
+NOTEBOOK = STEP.notebooks[0]
+
+
+def released():
+    return nbformat.read(str(STEP.exercise_dir / NOTEBOOK), as_version=4)
+
+
+def ids(notebook) -> list:
+    return [cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") for cell in notebook.cells]
+
+
+def first_test_index(notebook) -> int:
+    return next(i for i, c in enumerate(notebook.cells) if c.metadata.get("nbgrader", {}).get("grade")
+                and not c.metadata["nbgrader"].get("solution"))
+
+
+# -- intake --------------------------------------------------------------------------------
+
+
+def test_a_deleted_test_goes_back_after_the_answer_it_checks():
+    notebook = released()
+    index = first_test_index(notebook)
+    test_id = ids(notebook)[index]
+    del notebook.cells[index]
+    repaired, repairs = repair(notebook, released())
+    assert repairs.restored == [test_id]
+    assert ids(repaired) == ids(released())
+
+
+def test_an_edited_locked_cell_is_put_back():
+    notebook = released()
+    index = first_test_index(notebook)
+    notebook.cells[index].source = "print('all good')"
+    repaired, repairs = repair(notebook, released())
+    assert repairs.edited == [ids(notebook)[index]]
+    assert repaired.cells[index].source == released().cells[index].source
+
+
+def test_stripped_metadata_is_recognised_by_text_and_answers_are_kept():
+    notebook = released()
+    for cell in notebook.cells:
+        cell.metadata.pop("nbgrader", None)
+    answer = next(i for i, c in enumerate(released().cells) if c.metadata["nbgrader"].get("solution"))
+    notebook.cells[answer].source = "my_answer = 42"
+    repaired, repairs = repair(notebook, released())
+    protected = [i for i, c in zip(ids(released()), released().cells) if c.metadata["nbgrader"].get("locked")]
+    assert sorted(repairs.matched) == sorted(protected) and not repairs.restored
+    assert "my_answer = 42" in [cell.source for cell in repaired.cells]
+
+
+def test_a_copied_cell_runs_as_a_plain_cell():
+    notebook = released()
+    index = first_test_index(notebook)
+    notebook.cells.insert(index + 1, nbformat.from_dict(nbformat.v4.new_code_cell(
+        notebook.cells[index].source, metadata=dict(notebook.cells[index].metadata))))
+    repaired, repairs = repair(notebook, released())
+    assert repairs.duplicates == [ids(released())[index]]
+    assert ids(repaired).count(ids(released())[index]) == 1
+    assert len({cell["id"] for cell in repaired.cells}) == len(repaired.cells)
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("{}", "is JSON but not a notebook (it has no cells)"),
+    ("[1, 2", "is not valid JSON (line 1, column 6)"),
+])
+def test_files_that_are_not_notebooks(tmp_path, text, problem):
+    path = tmp_path / NOTEBOOK
+    path.write_text(text)
+    notebook, problems = read_notebook(path, NOTEBOOK)
+    assert notebook is None and problems == [f"invalid-notebook: {NOTEBOOK} {problem}"]
+
+
+def test_a_notebook_that_breaks_the_format_keeps_its_cells(tmp_path):
+    path = tmp_path / NOTEBOOK
+    path.write_text('{"cells": [{"cell_type": "code", "source": ["x = 1"], "outputs": "oops"}], "nbformat": 4,'
+                    ' "nbformat_minor": 5, "metadata": {}}')
+    notebook, problems = read_notebook(path, NOTEBOOK)
+    assert [cell.source for cell in notebook.cells] == ["x = 1"]
+    assert problems == [f"notebook-rebuilt: {NOTEBOOK} did not follow the notebook format; its cells were kept"]
+
+
+def test_a_linked_notebook_is_refused(tmp_path):
+    (tmp_path / NOTEBOOK).symlink_to(STEP.solution_dir / NOTEBOOK)
+    intake = take_in(tmp_path, STEP.notebooks, STEP.exercise_dir, [], [])
+    assert intake.notebooks == {}
+    assert intake.problems == [f"invalid-notebook: {NOTEBOOK} is a link, not a file: submit the notebook itself"]
+
+
+def test_two_stray_notebooks_are_named_not_guessed(tmp_path):
+    for name in ("a.ipynb", "b.ipynb"):
+        nbformat.write(released(), str(tmp_path / name))
+    intake = take_in(tmp_path, STEP.notebooks, STEP.exercise_dir, [], [])
+    assert intake.problems == [f"missing-notebook: {NOTEBOOK} (found a.ipynb, b.ipynb)"]
+
+
+# -- seals -----------------------------------------------------------------------------------
+
+
+def test_the_seal_goes_before_a_final_expression_and_never_into_a_cell_magic():
+    line = "SEAL"
+    assert sealed_source("x = 1\ncheck.report()", line) == "x = 1\nSEAL\ncheck.report()"
+    assert sealed_source("x = 1\ny = 2", line) == "x = 1\ny = 2\nSEAL"
+    assert sealed_source("%matplotlib inline\nx = 1", line) == "%matplotlib inline\nx = 1\nSEAL"
+    assert sealed_source("%%writefile a.py\nx = 1", line) is None
+
+
+def graded_cell(outputs):
+    cell = nbformat.v4.new_code_cell("check.report()", metadata={"nbgrader": {"grade": True, "grade_id": "g1"}})
+    cell.outputs = [nbformat.v4.new_output("display_data", data=data) for data in outputs]
+    return cell
+
+
+SEAL = {"nonce": "n1", "source": "", "reports": 1}
+GOOD_SEAL = {SEAL_MIMETYPE: {"grade_id": "g1", "nonce": "n1", "fingerprint": "f", "problems": []}}
+PASSED = {CHECK_MIMETYPE: {"grade_id": "g1", "passed": True, "lines": []}}
+
+
+@pytest.mark.parametrize("outputs, problem", [
+    ([PASSED, GOOD_SEAL], ""),
+    ([PASSED], "the cell did not run to its end (its seal is missing)"),
+    ([PASSED, {SEAL_MIMETYPE: dict(GOOD_SEAL[SEAL_MIMETYPE], nonce="guessed")}], "the cell did not run to its end"),
+    ([PASSED, {SEAL_MIMETYPE: dict(GOOD_SEAL[SEAL_MIMETYPE], fingerprint="other")}], "course.checks was changed"),
+    ([PASSED, {SEAL_MIMETYPE: dict(GOOD_SEAL[SEAL_MIMETYPE], problems=["learner code installed"])}],
+     "learner code installed"),
+    ([GOOD_SEAL], "the cell showed 0 of its 1 check reports"),
+    ([{CHECK_MIMETYPE: dict(PASSED[CHECK_MIMETYPE], passed=False)}, GOOD_SEAL], "a check failed without stopping"),
+])
+def test_a_cell_is_trusted_only_with_a_valid_seal_and_its_reports(outputs, problem):
+    found = seal_problem(graded_cell(outputs), SEAL, "f")
+    assert found.startswith(problem) and bool(found) == bool(problem)
+
+
+def test_the_fingerprint_sees_a_patched_check(monkeypatch):
+    import course.checks
+
+    before = checks_fingerprint()
+    monkeypatch.setattr(course.checks, "_same", lambda *args: True)
+    assert checks_fingerprint() != before
+    monkeypatch.undo()
+    assert checks_fingerprint() == before
+
+
+def test_the_grader_fingerprints_checks_py_as_a_fresh_kernel_imports_it():
+    code = ("from course.grading_seal import checks_file_fingerprint, checks_fingerprint\n"
+            "on_disk = checks_file_fingerprint()\nprint(on_disk == checks_fingerprint())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_DIR)
+    assert done.stdout.strip() == "True", done.stderr
+
+
+def test_replaced_builtins_are_named(monkeypatch):
+    assert replaced_builtins() == []
+    monkeypatch.setattr(builtins, "all", any)
+    assert replaced_builtins() == ["all"]
+
+
+# -- feedback -------------------------------------------------------------------------------------
+
+
+def autograded_with(tmp_path, grade_id, outputs, learner_outputs=()):
+    notebook = nbformat.v4.new_notebook()
+    learner = nbformat.v4.new_code_cell("x = 1")
+    learner.outputs = [nbformat.v4.new_output("display_data", data=data) for data in learner_outputs]
+    test = nbformat.v4.new_code_cell("", metadata={"nbgrader": {"grade": True, "grade_id": grade_id}})
+    test.outputs = list(outputs)
+    notebook.cells = [learner, test]
+    path = tmp_path / NOTEBOOK
+    nbformat.write(notebook, str(path))
+    return path
+
+
+def page_for(path, grade_id, score=0.0):
+    result = Result("amy", STEP.slug, score, STEP.points, "ok",
+                    cells={grade_id: {"score": score, "max_score": 1.0, "notebook": NOTEBOOK}},
+                    autograded={NOTEBOOK: path.name})
+    return html.unescape(render(result, STEP, NOTEBOOK, base=path.parent))
+
+
+def test_feedback_scrubs_hidden_test_lines_echoed_by_learner_code(tmp_path):
+    secret = sorted(hidden_lines(STEP))[0]
+    grade_id = STEP.checks[0].id
+    line = {"called": "rows_used", "passed": False, "got": f"'{secret}'", "expected": "329"}
+    check = {CHECK_MIMETYPE: {"grade_id": grade_id, "hidden": False, "passed": False, "lines": [line]}}
+    page = page_for(autograded_with(tmp_path, grade_id, [nbformat.v4.new_output("display_data", data=check)]),
+                    grade_id)
+    assert secret not in page and "[hidden]" in page
+    assert scrub(f"x {secret} y", hidden_lines(STEP)) == "x [hidden] y"
+
+
+def test_feedback_leaves_the_instructor_notes_out():
+    from course.feedback import learner_status
+
+    assert learner_status("tampered: x; review: y mentions os._exit") == "tampered: x"
+    assert learner_status("review: y mentions os._exit") == "ok"
+
+
+def test_feedback_ignores_results_forged_outside_the_graded_cell(tmp_path):
+    grade_id = STEP.checks[0].id
+    forged = {CHECK_MIMETYPE: {"grade_id": grade_id, "hidden": False, "passed": True,
+                               "lines": [{"called": "FORGED", "passed": True}]}}
+    page = page_for(autograded_with(tmp_path, grade_id, [], learner_outputs=[forged]), grade_id)
+    assert "FORGED" not in page and "This check did not run" in page
+
+
+def test_feedback_says_when_a_check_was_not_trusted(tmp_path):
+    grade_id = STEP.checks[0].id
+    error = nbformat.v4.new_output("error", ename=INTEGRITY_ERROR, evalue="the cell did not run to its end",
+                                   traceback=[])
+    page = page_for(autograded_with(tmp_path, grade_id, [error]), grade_id)
+    assert "This check could not be trusted, so it scored 0: the cell did not run to its end." in page
+
+
+# -- sandbox -----------------------------------------------------------------------------------------
+
+
+def test_the_sandbox_shows_the_course_package_but_not_the_repository(tmp_path):
+    command = bwrap_command(str(tmp_path / "work"), str(tmp_path / "sockets"),
+                            {"NBGRADER_EXECUTION": "autograde", "GITHUB_TOKEN": "secret", "LANG": "C.UTF-8"})
+    bound = {command[i + 1] for i, arg in enumerate(command) if arg in ("--ro-bind", "--bind")}
+    assert str(PACKAGE_DIR) in bound and str(tmp_path / "work") in bound
+    assert not {str(REPO_DIR), str(REPO_DIR / "solutions"), str(REPO_DIR / "exercises")} & bound
+    assert "--clearenv" in command and "--unshare-all" in command and "--share-net" not in command
+    assert "secret" not in command and "autograde" in command
+
+
+def test_sandbox_modes():
+    assert not choose("off").enabled and choose("off").message.startswith("WARNING: sandbox off")
+    with pytest.raises(ValueError, match="sandbox mode must be one of"):
+        choose("sometimes")
+
+
+def test_course_grade_explains_a_missing_sandbox(tmp_path):
+    (tmp_path / "submitted").mkdir()
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable))  # no bwrap on this PATH
+    base = [sys.executable, "-m", "course.cli_entry", "grade", str(tmp_path / "submitted"), "--out", str(tmp_path / "out")]
+    required = subprocess.run([*base, "--sandbox", "require"], capture_output=True, text=True, env=env, cwd=REPO_DIR)
+    assert required.returncode == 2
+    assert "--sandbox require: bubblewrap (bwrap) is not installed: install it with" in required.stderr
+    auto = subprocess.run(base, capture_output=True, text=True, env=env, cwd=REPO_DIR)
+    assert auto.returncode == 0, auto.stderr
+    assert auto.stdout.startswith("WARNING: grading without a sandbox: bubblewrap (bwrap) is not installed")
+    assert "graded 0 submissions" in auto.stdout
+
+
+# -- execution guards ------------------------------------------------------------------------------
+
+
+def test_the_kernel_folder_holds_only_the_public_notebook_while_it_runs(tmp_path):
+    from course.grading_guards import PrepareWorkdir, restore_stash
+
+    graded = nbformat.read(str(STEP.solution_dir / NOTEBOOK), as_version=4)
+    workdir = tmp_path / "autograded" / "amy" / STEP.slug
+    workdir.mkdir(parents=True)
+    nbformat.write(graded, str(workdir / "graded-before.ipynb"))
+    resources = {"metadata": {"path": str(workdir)}, "nbgrader": {"notebook": NOTEBOOK[:-len(".ipynb")]}}
+    PrepareWorkdir().preprocess(graded, resources)
+    assert sorted(p.name for p in workdir.iterdir()) == [NOTEBOOK]
+    assert "HIDDEN TESTS" not in (workdir / NOTEBOOK).read_text()
+    assert "HIDDEN TESTS" in "".join(cell.source for cell in graded.cells)  # what nbgrader runs keeps them
+    restore_stash(workdir)
+    assert sorted(p.name for p in workdir.iterdir()) == sorted([NOTEBOOK, "graded-before.ipynb"])
+
+
+def test_output_is_cut_but_check_results_and_errors_stay():
+    from course.grading_guards import OUTPUT_CUT, cut_output
+
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="x" * 5000),
+                    nbformat.v4.new_output("display_data", data=PASSED),
+                    nbformat.v4.new_output("display_data", data={"text/plain": "y" * 5000}),
+                    nbformat.v4.new_output("error", ename="E", evalue="", traceback=[])]
+    assert cut_output(cell, 1000) == 4000 + len('{"text/plain": "' + "y" * 5000 + '"}')
+    assert cell.outputs[0].text.startswith(OUTPUT_CUT)
+    assert [o.output_type for o in cell.outputs] == ["stream", "stream", "display_data", "error"]
+    assert len(cell.outputs[1].text) == 1000 and CHECK_MIMETYPE in cell.outputs[2].data
+
+
+def test_cells_after_the_notebook_time_budget_are_not_run():
+    from course.grading_guards import NOTEBOOK_TIME_LIMIT, GuardedExecute
+
+    execute = GuardedExecute(notebook_timeout=0)
+    execute._kernel_dead, execute._started = False, 0.0  # as preprocess() sets them, long ago
+    cell, _ = execute.preprocess_cell(nbformat.v4.new_code_cell("x = 1"), {}, 0)
+    assert [output.ename for output in cell.outputs] == [NOTEBOOK_TIME_LIMIT]
