@@ -24,7 +24,7 @@ def test_packages_missing_or_out_of_range_get_a_fix():
 
 def test_the_course_requirements_are_read_from_its_metadata():
     names = " ".join(doctor.required_packages())
-    assert "nbgrader" in names and "ipywidgets" in names and "pytest" not in names  # no dev extra
+    assert "nbgrader" in names and "ipywidgets" in names and "mkdocs" not in names  # no dev extra
 
 
 def test_kernel_starts_and_imports_the_course():

@@ -169,6 +169,68 @@ WEAK = {
             ["step09_bad_input_exit_codes"],
         ),
     ],
+    "10-service": [
+        (
+            "weak-no-ranges",  # plain types: the service answers for any island and any mass
+            "step10_service_module#0",
+            "\n".join([
+                "species: str",
+                "island: str",
+                "culmen_length_mm: float",
+                "culmen_depth_mm: float",
+                "flipper_length_mm: float",
+                "body_mass_g: float",
+            ]),
+            ["step10_impossible_birds", "step10_malformed_requests"],
+        ),
+    ],
+    "11-quality-gates": [
+        (
+            "weak-lint-cannot-fail",  # the lint steps carry on after a failure
+            "step11_ci_file",
+            "\n".join([
+                "name: CI",
+                "on: [push]",
+                "jobs:",
+                "  checks:",
+                "    runs-on: ubuntu-latest",
+                "    steps:",
+                "      - uses: actions/checkout@v6",
+                "      - uses: actions/setup-python@v6",
+                "        with:",
+                "          python-version: '3.11'",
+                "      - run: python -m pip install -e '.[dev]'",
+                "      - run: ruff check penguins tests",
+                "        continue-on-error: true",
+                "      - run: ruff format --check penguins tests || true",
+                "      - run: mypy penguins",
+                "      - run: python -m pytest",
+            ]),
+            ["step11_ci_workflow", "step11_ci_fails_on_problems"],
+        ),
+        (
+            "weak-silences-the-linter",  # noqa instead of a fix
+            "step11_pipeline_module",
+            'return [f"{season}/{bird}" for season, bird in zip(frame["studyName"], frame["Individual ID"])]  # noqa: B905',
+            ["step11_ruff_lint"],
+        ),
+    ],
+    "12-ways-of-working": [
+        (
+            "weak-one-test-file",  # names a test command that runs a fraction of the tests
+            "step12_ways_of_working_file#5",
+            "We run `python -m pytest tests/test_features.py` before every pull request, and every new "
+            "function comes with unit tests of its own.",
+            ["step12_test_command_runs"],
+        ),
+        (
+            "weak-other-linters",  # names tools the team's CI does not run
+            "step12_ways_of_working_file#3",
+            "We format with `black .` and lint with `flake8 penguins`; public functions have type hints and "
+            "a docstring, and read no global state.",
+            ["step12_standards_match_ci"],
+        ),
+    ],
 }
 
 REGION = re.compile(r"(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?### END SOLUTION", re.S)
