@@ -56,19 +56,26 @@ def _copy_step_files(step, folder: Path) -> None:
     shutil.copytree(step.exercise_dir, folder, ignore=shutil.ignore_patterns("*.ipynb"), dirs_exist_ok=True)
 
 
+def add_solution_untouched_and_stubs(submitted: Path, step) -> list[str]:
+    """Write the step's solution, untouched exercise and stub variants under ``submitted``; the stub learners."""
+    shutil.copytree(step.solution_dir, submitted / "solution" / step.slug)
+    shutil.copytree(step.exercise_dir, submitted / "untouched" / step.slug)
+    variants = stub_variants(step)
+    for learner, notebooks in variants.items():
+        folder = submitted / learner / step.slug
+        _copy_step_files(step, folder)
+        for name, notebook in notebooks.items():
+            nbformat.write(notebook, str(folder / name))
+    return list(variants)
+
+
 @pytest.fixture(scope="session")
 def graded_class(tmp_path_factory, steps):
     """Grade solutions, untouched exercises and stub variants of every step; return results."""
     submitted = tmp_path_factory.mktemp("submitted")
     expected = {}
     for step in steps:
-        shutil.copytree(step.solution_dir, submitted / "solution" / step.slug)
-        shutil.copytree(step.exercise_dir, submitted / "untouched" / step.slug)
-        for learner, notebooks in stub_variants(step).items():
-            folder = submitted / learner / step.slug
-            _copy_step_files(step, folder)
-            for name, notebook in notebooks.items():
-                nbformat.write(notebook, str(folder / name))
+        for learner in add_solution_untouched_and_stubs(submitted, step):
             expected[(learner, step.slug)] = "stub"
         for learner, grade_id, code, _ in WEAK.get(step.slug, []):
             folder = submitted / learner / step.slug

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import _copy_step_files, stub_variants
+from conftest import add_solution_untouched_and_stubs
 from course import grading_store as store
 from course.catalog import load_steps
 from course.grading import Graded, file_graded, grade_class
@@ -30,13 +30,7 @@ def pages(out: Path) -> dict[str, str]:
 def one_worker(tmp_path_factory):
     """The first step's class graded with --jobs 1, then again with --jobs 2 into the same folder."""
     submitted = tmp_path_factory.mktemp("parallel-submitted")
-    shutil.copytree(STEP.solution_dir, submitted / "solution" / STEP.slug)
-    shutil.copytree(STEP.exercise_dir, submitted / "untouched" / STEP.slug)
-    for learner, notebooks in stub_variants(STEP).items():
-        folder = submitted / learner / STEP.slug
-        _copy_step_files(STEP, folder)
-        for name, notebook in notebooks.items():
-            nbformat.write(notebook, str(folder / name))
+    add_solution_untouched_and_stubs(submitted, STEP)
     out = tmp_path_factory.mktemp("parallel-out")
     lines = []
     first = grade_class(submitted, out, jobs=1, progress=lines.append)
