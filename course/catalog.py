@@ -20,12 +20,17 @@ class CatalogError(ValueError):
 
 @dataclass(frozen=True)
 class CheckInfo:
-    """One graded cell: its grade id, points, task and hints."""
+    """One graded cell: its grade id, points, task and hints.
+
+    ``manual`` cells are scored by a person (nbgrader's manually graded answers):
+    they have no public check, so progress and ``course check`` leave them out.
+    """
 
     id: str
     points: int
     task: str
     hints: tuple[str, ...]
+    manual: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,11 @@ class Step:
     @property
     def points(self) -> int:
         return sum(check.points for check in self.checks)
+
+    @property
+    def public_checks(self) -> tuple[CheckInfo, ...]:
+        """The checks a learner can run: every check but the manually graded ones."""
+        return tuple(check for check in self.checks if not check.manual)
 
     @property
     def solution_dir(self) -> Path:
@@ -73,7 +83,10 @@ def _require(table: dict, fields: tuple[str, ...], where: str) -> None:
 
 def _check_from(table: dict, where: str) -> CheckInfo:
     _require(table, REQUIRED_CHECK_FIELDS, where)
-    return CheckInfo(table["id"], int(table["points"]), table["task"], tuple(table["hints"]))
+    manual = table.get("manual", False)
+    if not isinstance(manual, bool):
+        raise CatalogError(f"{CATALOG_PATH.name}: {where} has manual = {manual!r}: write true or false")
+    return CheckInfo(table["id"], int(table["points"]), table["task"], tuple(table["hints"]), manual)
 
 
 def load_steps(path: Path = CATALOG_PATH) -> list[Step]:

@@ -95,13 +95,13 @@ def cmd_progress(args) -> int:
     outcomes = []
     for step in load_steps():
         if args.cached or is_untouched(workspace, step):
-            outcome = StepChecks(step, {c.id: stored[c.id]["passed"] for c in step.checks if c.id in stored})
+            outcome = StepChecks(step, {c.id: stored[c.id]["passed"] for c in step.public_checks if c.id in stored})
         else:
             outcome = check_step(workspace / step.slug, step, args.timeout)
         outcomes.append(outcome)
     _store(workspace, outcomes, progress_store)
     for outcome in outcomes:
-        print(f"{outcome.state:<12} {outcome.step.slug:<28} {outcome.wins}/{len(outcome.step.checks)} public checks")
+        print(f"{outcome.state:<12} {outcome.step.slug:<28} {outcome.wins}/{len(outcome.step.public_checks)} public checks")
     done = sum(o.state == "done" for o in outcomes)
     upcoming = next((o.step.slug for o in outcomes if o.state != "done"), None)
     print(f"{done} of {len(outcomes)} steps done" + (f"; next: {upcoming}" if upcoming else ": the course is complete"))

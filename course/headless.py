@@ -33,12 +33,12 @@ class StepChecks:
     @property
     def state(self) -> str:
         """``done``, ``partial`` or ``not started``."""
-        return progress_store.step_state((check.id for check in self.step.checks), self.passed)[0]
+        return progress_store.step_state((check.id for check in self.step.public_checks), self.passed)[0]
 
     @property
     def wins(self) -> int:
         """How many of the step's public checks passed."""
-        return progress_store.step_state((check.id for check in self.step.checks), self.passed)[1]
+        return progress_store.step_state((check.id for check in self.step.public_checks), self.passed)[1]
 
 
 def run_notebook_checks(path: Path, timeout: int = 120) -> tuple[dict[str, dict], list[str]]:
@@ -94,11 +94,13 @@ def table(outcomes: list[StepChecks]) -> str:
         for check in outcome.step.checks:
             result = outcome.passed.get(check.id)
             word = "pass" if result else ("FAIL" if result is False else "not run")
+            if check.manual:
+                word = "graded by your facilitator"
             lines.append(f"{outcome.step.slug:<24} {check.id:<40} {check.points:>3}  {word}")
         for error in outcome.errors:
             lines.append(f"{outcome.step.slug:<24} ! {error}")
     passed = sum(o.wins for o in outcomes)
-    total = sum(len(o.step.checks) for o in outcomes)
+    total = sum(len(o.step.public_checks) for o in outcomes)
     lines.append(f"{passed} of {total} public checks passed (graded versions may run hidden checks too)")
     return "\n".join(lines)
 
@@ -107,7 +109,7 @@ def failure_details(outcomes: list[StepChecks]) -> str:
     """What each failing or missing check said, with the registry's first hint."""
     blocks = []
     for outcome in outcomes:
-        for check in outcome.step.checks:
+        for check in outcome.step.public_checks:
             result = outcome.results.get(check.id)
             if result is not None and result["passed"]:
                 continue

@@ -28,7 +28,7 @@ _live_views: dict[str, object] = {}  # step slug -> the HTML widget showing it
 
 def states(steps: list[Step], passed: dict[str, bool]) -> list[tuple[Step, str, int]]:
     """(step, state, checks passed) for every step."""
-    return [(step, *progress_store.step_state((c.id for c in step.checks), passed)) for step in steps]
+    return [(step, *progress_store.step_state((c.id for c in step.public_checks), passed)) for step in steps]
 
 
 def as_text(rows: list[tuple[Step, str, int]], current: Step) -> str:
@@ -43,7 +43,7 @@ def as_html(rows: list[tuple[Step, str, int]], current: Step) -> str:
     chips = []
     for step, state, wins in rows:
         outline = "2px solid #333" if step.slug == current.slug else f"1px solid {COLOUR[state]}"
-        title = html.escape(f"{step.slug}: {state} ({wins} of {len(step.checks)} public checks)")
+        title = html.escape(f"{step.slug}: {state} ({wins} of {len(step.public_checks)} public checks)")
         chips.append(
             f"<span class='course-progress-step' data-step='{step.slug}' data-state='{state}' title='{title}' "
             f"style='display:inline-block;margin:1px;padding:0 0.4em;border:{outline};border-radius:0.7em;"
@@ -60,7 +60,7 @@ def _current_line(rows: list[tuple[Step, str, int]], current: Step) -> str:
     for step, state, wins in rows:
         if step.slug == current.slug:
             return (
-                f"Step {step.number} · {step.title}: {wins} of {len(step.checks)} public checks passed "
+                f"Step {step.number} · {step.title}: {wins} of {len(step.public_checks)} public checks passed "
                 f"({state}). `course progress` in a terminal shows every step."
             )
     return ""

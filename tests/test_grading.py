@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 
-import nbformat
 import pytest
 
 from course.catalog import load_steps
@@ -14,19 +13,14 @@ SLUGS = [step.slug for step in STEPS]
 
 
 def manual_cells(step) -> dict[str, int]:
-    """grade_id -> points of the step's manually graded cells (nbgrader: a graded answer cell).
+    """grade_id -> points of the step's manually graded cells (the registry's ``manual`` checks).
 
     A facilitator scores these; the autograder never does. So a perfect submission
     earns every *automatic* point, and its manual cells stay at 0 until a person
-    grades them: "full marks" below means full automatic marks.
+    grades them: "full marks" below means full automatic marks. tests/test_registry.py
+    checks that the registry's manual checks are the notebooks' manually graded cells.
     """
-    cells = {}
-    for name in step.notebooks:
-        for cell in nbformat.read(str(step.solution_dir / name), as_version=4).cells:
-            meta = cell.get("metadata", {}).get("nbgrader", {})
-            if meta.get("grade") and meta.get("solution"):
-                cells[meta["grade_id"]] = int(meta.get("points", 0))
-    return cells
+    return {check.id: check.points for check in step.checks if check.manual}
 
 
 def automatic_points(step) -> int:

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from course import PACKAGE_DIR, REPO_DIR
-from course.catalog import EXERCISES_DIR, SITE_DIR, SOLUTIONS_DIR, load_steps
+from course.catalog import CATALOG_PATH, EXERCISES_DIR, SITE_DIR, SOLUTIONS_DIR, CatalogError, load_steps
 
 STEPS = load_steps()
 SLUGS = [step.slug for step in STEPS]
@@ -72,6 +72,30 @@ def _graded_cells(step):
 @pytest.mark.parametrize("step", STEPS, ids=SLUGS)
 def test_graded_cells_match_the_registry_checks(step):
     assert _graded_cells(step) == {check.id: check.points for check in step.checks}
+
+
+def _manual_cells(step):
+    """grade ids of the answers a person scores: nbgrader graded solution cells."""
+    ids = set()
+    for name in step.notebooks:
+        for cell in nbformat.read(str(step.solution_dir / name), as_version=4).cells:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if meta.get("grade") and meta.get("solution"):
+                ids.add(meta["grade_id"])
+    return ids
+
+
+@pytest.mark.parametrize("step", STEPS, ids=SLUGS)
+def test_manual_checks_are_the_manually_graded_cells(step):
+    assert _manual_cells(step) == {check.id for check in step.checks if check.manual}
+    assert set(step.public_checks) == {check for check in step.checks if not check.manual}
+
+
+def test_a_manual_flag_that_is_not_a_boolean_is_refused(tmp_path):
+    text = CATALOG_PATH.read_text().replace("manual = true", 'manual = "yes"', 1)
+    (tmp_path / "catalog.toml").write_text(text)
+    with pytest.raises(CatalogError, match="manual"):
+        load_steps(tmp_path / "catalog.toml")
 
 
 @pytest.mark.parametrize("step", STEPS, ids=SLUGS)
