@@ -146,9 +146,11 @@ def render(result, step: Step, notebook: str, base: Path | None = None) -> str:
         if info.id in distrusted:
             body = ("<p>This check could not be trusted, so it scored 0: "
                     f"{html.escape(scrub(distrusted[info.id], secrets))}.</p>")
+        elif info.manual:
+            body = "<p>A person reads and scores this answer; the score here is the automatic grader's.</p>"
         elif not shown.get(info.id) and not passed:
             body = "<p>This check did not run: an earlier cell probably stopped with an error.</p>"
-        hint = "" if passed or not info.hints else f"<p class='hint'><strong>Hint:</strong> {html.escape(info.hints[0])}</p>"
+        hint = "" if passed or info.manual or not info.hints else f"<p class='hint'><strong>Hint:</strong> {html.escape(info.hints[0])}</p>"
         rows.append(
             f"<section class='{'pass' if passed else 'fail'}'>"
             f"<h3>{html.escape(info.task)} &middot; {cell['score']:g} / {cell['max_score']:g}</h3>"

@@ -74,6 +74,9 @@ def test_feedback_pages_exist_and_show_scores(graded_class, step):
             text = page.read_text()
             score = automatic_points(step) if learner == "solution" else 0
             assert f"Score: <strong>{score} / {step.points}</strong>" in text
+            if manual_cells(step):
+                assert "A person reads and scores this answer" in text
+                assert "did not run" not in text or learner == "untouched"
 
 
 def test_weak_answers_do_not_earn_the_points_they_dodge(graded_class):
