@@ -13,6 +13,7 @@ Without ``bwrap`` grading still works, unsandboxed, and says so (see
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import shutil
@@ -132,6 +133,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_pre_start_kernel(self, **kw):
         # a short path: a Unix socket's path must stay under 108 characters
         private_dir = tempfile.mkdtemp(prefix="course-kernel-")
+        atexit.register(shutil.rmtree, private_dir, ignore_errors=True)  # also when a dead kernel skips cleanup
         self.transport = "ipc"
         self.connection_file = os.path.join(private_dir, "kernel.json")
         self.ip = os.path.join(private_dir, "kernel-ipc")
