@@ -112,6 +112,8 @@ TASTER = WorkshopFormat(
 
 _LUNCH = ("Lunch", 60)
 _COFFEE = ("Break", 15)
+_WELCOME = ("Welcome: the story, the four roles, role cards, pairs, check every laptop opens step 0", 30)
+_FULL_DAY = {"sessions": (90, 75, 90, 75), "breaks": (_COFFEE, _LUNCH, _COFFEE)}  # 9:00 to about 17:00
 
 ONE_DAY = WorkshopFormat(
     slug="one-day",
@@ -120,9 +122,8 @@ ONE_DAY = WorkshopFormat(
     days=(
         DayFrame(
             title="The day",
-            opening=("Welcome: the story, the four roles, role cards, pairs, check every laptop opens step 0", 30),
-            sessions=(90, 75, 90, 75),
-            breaks=(_COFFEE, _LUNCH, _COFFEE),
+            opening=_WELCOME,
+            **_FULL_DAY,
             closing=("Retrospective and one change for your team's ways of working", 30),
         ),
     ),
@@ -135,16 +136,14 @@ TWO_DAY = WorkshopFormat(
     days=(
         DayFrame(
             title="Day 1",
-            opening=("Welcome: the story, the four roles, role cards, pairs, check every laptop opens step 0", 30),
-            sessions=(90, 75, 90, 75),
-            breaks=(_COFFEE, _LUNCH, _COFFEE),
+            opening=_WELCOME,
+            **_FULL_DAY,
             closing=("Check-out: one thing each pair learned, one open question", 15),
         ),
         DayFrame(
             title="Day 2",
             opening=("Recap of day 1, new pairs (rotate), open questions", 15),
-            sessions=(90, 75, 90, 75),
-            breaks=(_COFFEE, _LUNCH, _COFFEE),
+            **_FULL_DAY,
             closing=("Retrospective and your team's ways of working", 30),
         ),
     ),

@@ -11,7 +11,21 @@ from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import yaml
+
 from course import REPO_DIR
+
+
+class _AnyTagLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml, ignoring the python tags some mkdocs extensions use."""
+
+
+_AnyTagLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+
+
+def load_mkdocs_config() -> dict:
+    """mkdocs.yml as a dict."""
+    return yaml.load((REPO_DIR / "mkdocs.yml").read_text(), Loader=_AnyTagLoader)
 
 
 def build_site(out: Path) -> Path:

@@ -10,6 +10,7 @@ import yaml
 
 from course import PACKAGE_DIR, REPO_DIR
 from course.catalog import CATALOG_PATH, EXERCISES_DIR, SITE_DIR, SOLUTIONS_DIR, CatalogError, load_steps
+from site_build import load_mkdocs_config
 
 STEPS = load_steps()
 SLUGS = [step.slug for step in STEPS]
@@ -39,17 +40,6 @@ def _nav_pages(node):
     elif isinstance(node, dict):
         for value in node.values():
             yield from _nav_pages(value)
-
-
-class _Loader(yaml.SafeLoader):
-    """Reads mkdocs.yml, ignoring the python tags some mkdocs extensions use."""
-
-
-_Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
-
-
-def load_mkdocs_config() -> dict:
-    return yaml.load((REPO_DIR / "mkdocs.yml").read_text(), Loader=_Loader)
 
 
 def test_nav_lists_every_step_page_in_order_and_no_other():

@@ -17,7 +17,7 @@ from course.agendas import FORMATS, build_agenda, format_time
 from course.catalog import SITE_DIR, load_steps
 from course.site_hooks import BINDER_URL, REPOSITORY_URL, binder_url, fill_markers, notebook_url
 from course.ways_of_working import headings, template_markdown
-from site_build import build_site
+from site_build import build_site, load_mkdocs_config
 
 STEPS = load_steps()
 SLUGS = [step.slug for step in STEPS]
@@ -183,26 +183,15 @@ def test_generated_links_are_relative_to_the_page():
     assert f"](../{STEPS[0].page})" in table
 
 
-class _AnyTagLoader(yaml.SafeLoader):
-    """Reads mkdocs.yml, ignoring the python tags some extensions use."""
-
-
-_AnyTagLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
-
-
-def _mkdocs_config() -> dict:
-    return yaml.load((REPO_DIR / "mkdocs.yml").read_text(), Loader=_AnyTagLoader)
-
-
 def test_the_site_and_the_links_name_the_same_canonical_repository():
-    config = _mkdocs_config()
+    config = load_mkdocs_config()
     assert config["repo_url"] == REPOSITORY_URL
     owner_and_name = REPOSITORY_URL.removeprefix("https://github.com/")
     assert BINDER_URL == f"https://mybinder.org/v2/gh/{owner_and_name}/HEAD"
 
 
 def test_learner_path_nav_has_one_numbered_line_per_step():
-    nav = _mkdocs_config()["nav"]
+    nav = load_mkdocs_config()["nav"]
     learner_path = next(item["Learner path"] for item in nav if isinstance(item, dict) and "Learner path" in item)
     entries = [item for item in learner_path if isinstance(item, dict)]
     assert [list(entry.values())[0] for entry in entries] == [step.page for step in STEPS]
