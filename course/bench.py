@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from course.catalog import Step, find_step, load_steps
+from course.cells import is_answer, is_graded_test, nbgrader_meta
 from course.grading import SINGLE_THREADED
 
 
@@ -76,18 +77,6 @@ BAD_KINDS = ("invalid-json", "stripped-metadata", "deleted-test", "kernel-dies",
 AIM_SECONDS, AIM_SPEEDUP = 240, 1.8
 
 
-def _meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def _answer_cells(notebook) -> list:
-    return [c for c in notebook.cells if c.cell_type == "code" and _meta(c).get("solution") and not _meta(c).get("grade")]
-
-
-def _test_cells(notebook) -> list:
-    return [c for c in notebook.cells if c.cell_type == "code" and _meta(c).get("grade") and not _meta(c).get("solution")]
-
-
 def _submission(step: Step, kind: str, variant: int):
     """(notebook name -> notebook or raw text) for one synthetic submission of ``kind``."""
     import nbformat
@@ -96,13 +85,13 @@ def _submission(step: Step, kind: str, variant: int):
     for name in step.notebooks:
         notebook = nbformat.read(str(step.solution_dir / name), as_version=4)
         released = nbformat.read(str(step.exercise_dir / name), as_version=4)
-        answers = _answer_cells(notebook)
+        answers = [cell for cell in notebook.cells if is_answer(cell)]
         if kind == "untouched":
             notebook = released
         elif kind == "partial" and answers:
-            stubs = {_meta(c)["grade_id"]: c.source for c in released.cells if _meta(c)}
+            stubs = {nbgrader_meta(c)["grade_id"]: c.source for c in released.cells if nbgrader_meta(c)}
             cell = answers[variant % len(answers)]
-            cell.source = stubs[_meta(cell)["grade_id"]]
+            cell.source = stubs[nbgrader_meta(cell)["grade_id"]]
         elif kind == "bad":
             bad = BAD_KINDS[variant % len(BAD_KINDS)]
             if bad == "invalid-json":
@@ -111,8 +100,8 @@ def _submission(step: Step, kind: str, variant: int):
             if bad == "stripped-metadata":
                 for cell in notebook.cells:
                     cell.metadata.pop("nbgrader", None)
-            elif bad == "deleted-test" and _test_cells(notebook):
-                notebook.cells.remove(_test_cells(notebook)[0])
+            elif bad == "deleted-test" and any(map(is_graded_test, notebook.cells)):
+                notebook.cells.remove(next(cell for cell in notebook.cells if is_graded_test(cell)))
             elif bad in ("kernel-dies", "answer-raises") and answers:
                 answers[0].source += "\nimport os\nos._exit(1)" if bad == "kernel-dies" else "\nraise ValueError('oops')"
         made[name] = notebook

@@ -23,17 +23,13 @@ from pathlib import Path
 import nbformat
 
 from course.catalog import Step
+from course.cells import is_graded_test
 from course.display import CHECK_MIMETYPE
 from course.grading_guards import INTEGRITY_ERROR
 
 DOCSTRING = re.compile(r'^\s*"""(.*?)"""', re.S)
 SCRUBBED = "[hidden]"
 MIN_SECRET_LENGTH = 12  # shorter lines (")", "hidden.report()") say nothing and appear everywhere
-
-
-def _graded_test(cell) -> bool:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return bool(meta.get("grade")) and not meta.get("solution")
 
 
 @functools.lru_cache(maxsize=None)
@@ -43,7 +39,7 @@ def check_docstrings(step: Step) -> dict[str, str]:
     for name in step.notebooks:
         notebook = nbformat.read(str(step.solution_dir / name), as_version=4)
         for cell in notebook.cells:
-            if _graded_test(cell):
+            if is_graded_test(cell):
                 match = DOCSTRING.match(cell.source)
                 found[cell.metadata["nbgrader"]["grade_id"]] = match.group(1).strip() if match else ""
     return found
@@ -87,7 +83,7 @@ def check_results(autograded: Path) -> tuple[dict[str, list[dict]], dict[str, st
     distrusted: dict[str, str] = {}
     notebook = nbformat.read(str(autograded), as_version=4)
     for cell in notebook.cells:
-        if cell.get("cell_type") != "code" or not _graded_test(cell):
+        if cell.get("cell_type") != "code" or not is_graded_test(cell):
             continue
         grade_id = cell.metadata["nbgrader"].get("grade_id")
         for output in cell.get("outputs", []):

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import nbformat
 
+from course.cells import is_graded_test
+
 COPY_IGNORE = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "artifacts", "*.pyc")
 MARKER = "COURSE-FRESH-RUN:"
 _cache: dict[str, "FreshRun"] = {}
@@ -42,12 +44,6 @@ class FreshRun:
     @property
     def ok(self) -> bool:
         return not self.error
-
-
-def is_graded_test(cell) -> bool:
-    """True for nbgrader test cells (graded, not an answer cell)."""
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return bool(meta.get("grade")) and not meta.get("solution")
 
 
 def learner_code(notebook) -> list[str]:

@@ -34,6 +34,7 @@ from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from traitlets import Integer
 
+from course.cells import is_graded_test
 from course.display import CHECK_MIMETYPE
 from course.grading_intake import listed, without_hidden_tests
 from course.grading_seal import SEAL_MIMETYPE, checks_file_fingerprint
@@ -47,12 +48,6 @@ OUTPUT_CUT = "[course grade: output cut"
 FLOOD_MARKS = (OUTPUT_CUT, "... Output truncated ...")  # ours, and nbgrader's LimitOutput
 REPORT_CALL = re.compile(r"^[^#\n]*\.report\(\s*\)", re.M)
 STASH_SUFFIX = ".stash"
-
-
-def is_graded_test(cell) -> bool:
-    """An nbgrader autograder-tests cell: graded, code, not an answer cell."""
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
 def error_output(ename: str, evalue: str) -> NotebookNode:

@@ -15,6 +15,7 @@ import nbformat
 import pytest
 
 from course.catalog import load_steps
+from course.cells import is_answer
 from course.grading import grade_class
 from weak_submissions import WEAK, with_weak_answer
 
@@ -26,12 +27,7 @@ def steps():
 
 def solution_cells(notebook) -> list:
     """Answer cells (nbgrader solution, not graded) of a source notebook."""
-    cells = []
-    for cell in notebook.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("solution") and not meta.get("grade") and cell.cell_type == "code":
-            cells.append(cell)
-    return cells
+    return [cell for cell in notebook.cells if is_answer(cell)]
 
 
 def stub_variants(step) -> dict[str, dict[str, object]]:

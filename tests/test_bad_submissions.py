@@ -18,8 +18,10 @@ import nbformat
 import pytest
 
 from course.catalog import load_steps
+from course.cells import is_answer, is_graded_test, nbgrader_meta
 from course.grading import grade_class
 from course.sandbox import probe
+from course.solved import solved_exercise
 from sources import hidden_test_lines, split_lines
 
 STEPS = load_steps()
@@ -28,32 +30,13 @@ NOTEBOOK = STEP.notebooks[0]
 CELL_TIMEOUT = 20  # seconds; the slowest cell of the first step takes a few
 
 
-def nbgrader_meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def is_answer(cell) -> bool:
-    return cell.cell_type == "code" and nbgrader_meta(cell).get("solution") and not nbgrader_meta(cell).get("grade")
-
-
-def is_test(cell) -> bool:
-    return cell.cell_type == "code" and nbgrader_meta(cell).get("grade") and not nbgrader_meta(cell).get("solution")
-
-
 def solution():
     return nbformat.read(str(STEP.solution_dir / NOTEBOOK), as_version=4)
 
 
 def answered_exercise():
     """The released notebook with the reference answers typed in: what a good learner submits."""
-    answers = {nbgrader_meta(c)["grade_id"]: c.source for c in solution().cells if is_answer(c)}
-    notebook = nbformat.read(str(STEP.exercise_dir / NOTEBOOK), as_version=4)
-    for cell in notebook.cells:
-        if is_answer(cell):
-            lines = answers[nbgrader_meta(cell)["grade_id"]].splitlines()
-            cell.source = "\n".join(line for line in lines if "### BEGIN SOLUTION" not in line
-                                    and "### END SOLUTION" not in line)
-    return notebook
+    return solved_exercise(STEP, NOTEBOOK)
 
 
 def first(notebook, kind):
@@ -70,13 +53,13 @@ def with_first_answer(code: str, keep_answer: bool = True):
 
 def edited_test():
     notebook = with_first_answer("", keep_answer=False)
-    first(notebook, is_test).source = "print('all good')"
+    first(notebook, is_graded_test).source = "print('all good')"
     return notebook
 
 
 def deleted_test():
     notebook = answered_exercise()
-    notebook.cells.remove(first(notebook, is_test))
+    notebook.cells.remove(first(notebook, is_graded_test))
     return notebook
 
 
@@ -205,14 +188,14 @@ def test_flood_of_output_is_cut(batch):
 
 def test_edited_test_cell_is_restored_and_flagged(batch):
     rows, _, _ = batch
-    test_id = nbgrader_meta(first(solution(), is_test))["grade_id"]
+    test_id = nbgrader_meta(first(solution(), is_graded_test))["grade_id"]
     assert f"edited-locked-cells-restored: {NOTEBOOK}: {test_id}" in rows["edits-test"]["status"]
     assert cell_scores(batch, "edits-test")[test_id] == 0  # the real test ran, on a missing answer
 
 
 def test_deleted_test_cell_is_restored_graded_and_flagged(batch):
     rows, _, _ = batch
-    test_id = nbgrader_meta(first(solution(), is_test))["grade_id"]
+    test_id = nbgrader_meta(first(solution(), is_graded_test))["grade_id"]
     assert rows["deletes-test"]["status"] == f"deleted-cells-restored: {NOTEBOOK}: {test_id}"
     assert cell_scores(batch, "deletes-test")[test_id] > 0
     assert rows["deletes-test"]["score"] == str(STEP.points)

@@ -6,9 +6,8 @@ import hashlib
 
 import nbformat
 import pytest
-import yaml
 
-from course import PACKAGE_DIR, REPO_DIR
+from course import PACKAGE_DIR
 from course.catalog import CATALOG_PATH, EXERCISES_DIR, SITE_DIR, SOLUTIONS_DIR, CatalogError, load_steps
 from site_build import load_mkdocs_config
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
-import yaml
 from mkdocs.exceptions import PluginError
 
 from course import REPO_DIR
