@@ -20,7 +20,6 @@ learner's code in its place.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import re
@@ -35,7 +34,7 @@ from pathlib import Path
 
 from course import grading_store as store
 from course.catalog import CatalogError, Step, find_step, load_steps
-from course.grading_result import CSV_FIELDS, Result, Submission, number  # noqa: F401 - the grading API
+from course.grading_result import Result, Submission, number
 
 LEARNER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -291,11 +290,6 @@ def grade_class(
 
 def by_learner(results) -> list[Result]:
     return sorted(results, key=lambda r: (r.learner, r.step))
-
-
-def results_as_json(results: list[Result]) -> str:
-    """All results, cell scores included (for tests and tools)."""
-    return json.dumps([result.as_dict() for result in results], indent=1, default=str)
 
 
 def main_grade(submitted: Path, out: Path, jobs: int, timeout: int | None, sandbox: str = "auto") -> int:
