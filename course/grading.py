@@ -118,7 +118,7 @@ def grade_one(submission: Submission, settings: Settings) -> Graded:
 
     from course.grading_guards import findings, restore_stash
     from course.grading_intake import review_flags, take_in
-    from course.nbgrader_setup import ignore_patterns, kept_submitted_files, quiet_warnings
+    from course.nbgrader_setup import ignore_patterns, quiet_warnings
 
     quiet_warnings()
     step = find_step(submission.step_slug)
@@ -130,12 +130,9 @@ def grade_one(submission: Submission, settings: Settings) -> Graded:
         shutil.rmtree(folder, ignore_errors=True)
     target.mkdir(parents=True)
 
-    intake = take_in(submission.folder, step.notebooks, release, kept_submitted_files(step.slug), ignore_patterns())
+    intake = take_in(submission.folder, step.notebooks, release, ignore_patterns())
     for name, notebook in intake.notebooks.items():
         nbformat.write(notebook, str(target / name))
-    for relative in intake.kept_files:
-        (target / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(submission.folder / relative, target / relative)
 
     result = Result(submission.learner, step.slug, 0, step.points)
     problems = list(intake.problems)

@@ -35,7 +35,6 @@ class Intake:
     """What grading gets from a submission folder: repaired notebooks, files to keep, and problems."""
 
     notebooks: dict = field(default_factory=dict)  # expected notebook name -> repaired NotebookNode
-    kept_files: list = field(default_factory=list)  # submitted files graded as submitted (relative paths)
     problems: list = field(default_factory=list)
 
 
@@ -239,12 +238,11 @@ def find_notebooks(folder: Path, expected: tuple[str, ...], files: list[Path]) -
     return found, [f"missing-notebook: {name} ({hint})" for name in missing]
 
 
-def take_in(folder: Path, expected: tuple[str, ...], release_dir: Path, keep: list[str],
-            ignore: list[str]) -> Intake:
+def take_in(folder: Path, expected: tuple[str, ...], release_dir: Path, ignore: list[str]) -> Intake:
     """Read and repair the notebooks in ``folder`` against the released ones in ``release_dir``.
 
-    ``keep``: files graded as submitted (nbgrader's ``exclude_overwriting``);
-    ``ignore``: patterns of files nobody needs graded (nbgrader's ``CourseDirectory.ignore``).
+    Only the notebooks are graded: the step's own files come from the release, and
+    learner files are written by the notebook's cells. ``ignore``: patterns of files nobody needs graded (nbgrader's ``CourseDirectory.ignore``).
     """
     intake = Intake()
     files = submitted_files(folder, ignore)
@@ -263,10 +261,8 @@ def take_in(folder: Path, expected: tuple[str, ...], release_dir: Path, keep: li
         intake.notebooks[name] = notebook
     used = {path.relative_to(folder) for path in paths.values()}
     given = {path.relative_to(release_dir) for path in release_dir.rglob("*") if path.is_file()}
-    intake.kept_files = [f for f in files if f.as_posix() in keep and not f.suffix == ".ipynb"]
     named = len(paths) < len(expected)  # the missing-notebook status already names the other notebooks
-    extra = [f.as_posix() for f in files if f not in used and f not in given and f not in intake.kept_files
-             and not (named and f.suffix == ".ipynb")]
+    extra = [f.as_posix() for f in files if f not in used and f not in given and not (named and f.suffix == ".ipynb")]
     if extra:
         intake.problems.append(f"extra-files-ignored: {listed(extra)}")
     return intake

@@ -65,14 +65,6 @@ def ignore_patterns() -> list[str]:
     return list(load_file_config().CourseDirectory.ignore)
 
 
-def kept_submitted_files(slug: str) -> list[str]:
-    """Files of step ``slug`` graded as the learner submitted them (``Autograde.exclude_overwriting``)."""
-    config = load_file_config()
-    if "Autograde" not in config or "exclude_overwriting" not in config.Autograde:
-        return []
-    return list(config.Autograde.exclude_overwriting.get(slug, []))
-
-
 def quiet_warnings() -> None:
     """Silence SQLAlchemy's session warnings that nbgrader 0.9 triggers on every autograde."""
     import warnings

@@ -105,7 +105,7 @@ def test_a_notebook_that_breaks_the_format_keeps_its_cells(tmp_path):
 
 def test_a_linked_notebook_is_refused(tmp_path):
     (tmp_path / NOTEBOOK).symlink_to(STEP.solution_dir / NOTEBOOK)
-    intake = take_in(tmp_path, STEP.notebooks, STEP.exercise_dir, [], [])
+    intake = take_in(tmp_path, STEP.notebooks, STEP.exercise_dir, [])
     assert intake.notebooks == {}
     assert intake.problems == [f"invalid-notebook: {NOTEBOOK} is a link, not a file: submit the notebook itself"]
 
@@ -113,7 +113,7 @@ def test_a_linked_notebook_is_refused(tmp_path):
 def test_two_stray_notebooks_are_named_not_guessed(tmp_path):
     for name in ("a.ipynb", "b.ipynb"):
         nbformat.write(released(), str(tmp_path / name))
-    intake = take_in(tmp_path, STEP.notebooks, STEP.exercise_dir, [], [])
+    intake = take_in(tmp_path, STEP.notebooks, STEP.exercise_dir, [])
     assert intake.problems == [f"missing-notebook: {NOTEBOOK} (found a.ipynb, b.ipynb)"]
 
 
