@@ -212,6 +212,24 @@ def _script_for_here(script: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def run_script(script: str, cwd: str | Path, env: dict | None = None, timeout: int = 300) -> tuple[int, str]:
+    """Run a ``run:`` script in ``cwd`` as a GitHub Linux runner does (bash -eo pipefail): (exit code, output)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".sh", delete=False) as handle:
+        handle.write(_script_for_here(script))
+    try:
+        completed = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", handle.name],
+            cwd=cwd, capture_output=True, text=True, timeout=timeout, env=_environment(env or {}),
+        )
+        return completed.returncode, completed.stdout + completed.stderr
+    except subprocess.TimeoutExpired:
+        return -1, f"still running after {timeout} seconds"
+    except OSError as error:  # a working-directory that does not exist
+        return -1, str(error)
+    finally:
+        os.unlink(handle.name)
+
+
 def run_workflow(workflow: dict, folder: str | Path, timeout: int = 300) -> WorkflowRun:
     """Run every job's ``run:`` steps in ``folder``; a job stops at its first failing step."""
     folder = Path(folder)
@@ -226,22 +244,8 @@ def run_workflow(workflow: dict, folder: str | Path, timeout: int = 300) -> Work
             if "run" not in step or not wanted:
                 result.steps.append(StepRun(job_name, name, "skipped"))
                 continue
-            with tempfile.NamedTemporaryFile("w", suffix=".sh", delete=False) as handle:
-                handle.write(_script_for_here(step["run"]))
             cwd = folder / str(step.get("working-directory", job.get("defaults", {}).get("run", {}).get("working-directory", ".")))
-            try:
-                completed = subprocess.run(
-                    ["bash", "--noprofile", "--norc", "-eo", "pipefail", handle.name],
-                    cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                    env=_environment({**job_env, **(step.get("env") or {})}),
-                )
-                code, output = completed.returncode, completed.stdout + completed.stderr
-            except subprocess.TimeoutExpired:
-                code, output = -1, f"still running after {timeout} seconds"
-            except OSError as error:  # a working-directory that does not exist
-                code, output = -1, str(error)
-            finally:
-                os.unlink(handle.name)
+            code, output = run_script(step["run"], cwd, {**job_env, **(step.get("env") or {})}, timeout)
             if code == 0:
                 result.steps.append(StepRun(job_name, name, "passed", code, output))
             elif step.get("continue-on-error") not in (None, False):
