@@ -33,12 +33,12 @@ class StepChecks:
     @property
     def state(self) -> str:
         """``done``, ``partial`` or ``not started``."""
-        return progress_store.step_state((check.id for check in self.step.public_checks), self.passed)[0]
+        return progress_store.state_of(self.step, self.passed)[0]
 
     @property
     def wins(self) -> int:
         """How many of the step's public checks passed."""
-        return progress_store.step_state((check.id for check in self.step.public_checks), self.passed)[1]
+        return progress_store.state_of(self.step, self.passed)[1]
 
 
 def run_notebook_checks(path: Path, timeout: int = 120) -> tuple[dict[str, dict], list[str]]:

@@ -62,6 +62,11 @@ def step_state(check_ids, passed: dict) -> tuple[str, int]:
     return (PARTIAL if wins else NOT_STARTED), wins
 
 
+def state_of(step, passed: dict) -> tuple[str, int]:
+    """``step_state`` of a registry step: its public checks count, a manually graded cell does not."""
+    return step_state((check.id for check in step.public_checks), passed)
+
+
 def stored_passes(workspace: Path) -> dict[str, bool]:
     """grade_id -> passed, from the workspace's store."""
     return {grade_id: bool(entry.get("passed")) for grade_id, entry in load(workspace).items() if isinstance(entry, dict)}

@@ -28,7 +28,7 @@ _live_views: dict[str, object] = {}  # step slug -> the HTML widget showing it
 
 def states(steps: list[Step], passed: dict[str, bool]) -> list[tuple[Step, str, int]]:
     """(step, state, checks passed) for every step."""
-    return [(step, *progress_store.step_state((c.id for c in step.public_checks), passed)) for step in steps]
+    return [(step, *progress_store.state_of(step, passed)) for step in steps]
 
 
 def as_text(rows: list[tuple[Step, str, int]], current: Step) -> str:

@@ -39,7 +39,7 @@ def step_to_open(workspace: Path, steps: list[Step]) -> Step:
     """The first step whose public checks have not all passed (step 0 on first use)."""
     passed = progress_store.stored_passes(workspace)
     for step in steps:
-        state, _ = progress_store.step_state((c.id for c in step.public_checks), passed)
+        state, _ = progress_store.state_of(step, passed)
         if state != progress_store.DONE and (workspace / step.slug).is_dir():
             return step
     return steps[0]
