@@ -52,10 +52,7 @@ def time_course_grade(step: Step) -> float:
     with tempfile.TemporaryDirectory(prefix="course-bench-") as scratch:
         submitted = Path(scratch) / "submitted"
         shutil.copytree(step.solution_dir, submitted / "learner" / step.slug)
-        command = [sys.executable, "-m", "course.cli_entry", "grade", str(submitted), "--out", str(Path(scratch) / "out")]
-        started = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        return time.perf_counter() - started
+        return time_class_grade(submitted, 1, "auto", Path(scratch))
 
 
 def run(step_names: list[str], repeat: int) -> int:
