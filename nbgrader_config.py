@@ -33,7 +33,7 @@ c.CourseDirectory.ignore = [
 c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True
 
-# Used by `course grade` only (course/grading_guards.py; plain nbgrader ignores
+# Used by `course grade` only (course/grading/guards.py; plain nbgrader ignores
 # them): the seconds a whole notebook may run, and the characters of output kept
 # per cell. See site/reference/grading-security.md.
 c.GuardedExecute.notebook_timeout = 900

@@ -7,8 +7,8 @@ does on a laptop, minus starting JupyterLab, which Binder does itself.
 import sys
 from pathlib import Path
 
-from course.learner_lab import config_folder
-from course.start import prepare
+from course.learner.lab_config import config_folder
+from course.learner.start import prepare
 
 
 def main(workspace: Path) -> None:

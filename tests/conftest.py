@@ -14,9 +14,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course.catalog import load_steps
-from course.cells import is_answer
-from course.grading import grade_class
+from course.core.catalog import load_steps
+from course.core.cells import is_answer
+from course.grading.grade import grade_class
 from weak_submissions import WEAK, with_weak_answer
 
 

@@ -1,5 +1,5 @@
-"""Notebooks as a learner would have them, for the JupyterLab tests (see course.solved)."""
+"""Notebooks as a learner would have them, for the JupyterLab tests (see course.authoring.solved)."""
 
-from course.solved import solved_exercise
+from course.authoring.solved import solved_exercise
 
 __all__ = ["solved_exercise"]

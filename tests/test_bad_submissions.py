@@ -17,11 +17,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course.catalog import load_steps
-from course.cells import is_answer, is_graded_test, nbgrader_meta
-from course.grading import grade_class
-from course.sandbox import probe
-from course.solved import solved_exercise
+from course.core.catalog import load_steps
+from course.core.cells import is_answer, is_graded_test, nbgrader_meta
+from course.grading.grade import grade_class
+from course.grading.sandbox import probe
+from course.authoring.solved import solved_exercise
 from sources import hidden_test_lines, split_lines
 
 STEPS = load_steps()
@@ -71,7 +71,7 @@ def stripped():
 
 
 BLANK_LATER_CELLS = "get_ipython().input_transformers_cleanup.append(lambda lines: [])"
-REDEFINE_CHECKS = "import course.checks\ncourse.checks.Check.report = lambda self: None"
+REDEFINE_CHECKS = "import course.checks.check\ncourse.checks.Check.report = lambda self: None"
 SNOOP = '''
 import glob, os, tempfile
 def can_read(pattern):
@@ -224,7 +224,7 @@ def test_missing_notebook_and_invalid_json(batch):
 def test_extra_files_are_listed_and_left_out(batch):
     row = batch[0]["extras"]
     assert row["status"] == "extra-files-ignored: notes.txt"  # .py files are never graded (a run writes them)
-    assert row["score"] == str(STEP.points)  # neither pandas.py nor course/checks.py shadowed the real ones
+    assert row["score"] == str(STEP.points)  # neither pandas.py nor course/checks/check.py shadowed the real ones
 
 
 def test_unknown_step_and_bad_learner_name(batch):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from course.checks import Check
-from course.display import as_text
+from course.lab.display import as_text
 
 
 def test_passing_check_says_public_checks_passed(capsys):
@@ -119,7 +119,7 @@ def test_report_outside_a_kernel_prints_text_and_writes_no_stderr(capsys):
 
 
 def test_widgets_only_in_a_live_kernel(monkeypatch):
-    from course.display import HEADLESS_ENV, in_live_kernel
+    from course.lab.display import HEADLESS_ENV, in_live_kernel
 
     class Shell:
         kernel = object()
@@ -146,8 +146,8 @@ def _failing(grade_id: str):
 
 
 def test_panel_reveals_the_registry_hints_one_at_a_time():
-    from course.catalog import all_checks
-    from course.check_panel import HintButton, build_panel
+    from course.core.catalog import all_checks
+    from course.lab.check_panel import HintButton, build_panel
 
     grade_id, (_step, info) = next((k, v) for k, v in all_checks().items() if len(v[1].hints) >= 2)
     panel = build_panel(_failing(grade_id))
@@ -167,8 +167,8 @@ def test_panel_reveals_the_registry_hints_one_at_a_time():
 
 
 def test_panel_for_a_passing_or_unregistered_check_has_no_hint_button():
-    from course.catalog import all_checks
-    from course.check_panel import build_panel
+    from course.core.catalog import all_checks
+    from course.lab.check_panel import build_panel
 
     grade_id = next(iter(all_checks()))
     passing = Check(grade_id)

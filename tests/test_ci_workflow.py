@@ -1,4 +1,4 @@
-"""course.ci_workflow: a learner's GitHub Actions workflow read as data and run here (step 11)."""
+"""course.checks.ci_workflow: a learner's GitHub Actions workflow read as data and run here (step 11)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from course.ci_workflow import (
+from course.checks.ci_workflow import (
     WorkflowError,
     gate_problems,
     let_through,

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from course import REPO_DIR
-from course.catalog import load_steps
+from course.core.catalog import load_steps
 from course.cli import main
 
 STEPS = load_steps()
@@ -70,7 +70,7 @@ def test_release_check_passes_from_the_cli(capsys):
 
 
 def test_start_builds_a_jupyterlab_command_that_works_as_root(tmp_path):
-    from course.start import jupyterlab_command
+    from course.learner.start import jupyterlab_command
 
     command = jupyterlab_command(tmp_path, "00-meet-the-prototype/meet-the-prototype.ipynb", 8899, True)
     assert command[:3] == [sys.executable, "-m", "jupyterlab"]
@@ -81,7 +81,7 @@ def test_start_builds_a_jupyterlab_command_that_works_as_root(tmp_path):
 
 
 def test_bench_prints_a_ratio(capsys):
-    from course.bench import run
+    from course.authoring.bench import run
 
     assert run([FIRST.slug], repeat=1) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -91,7 +91,7 @@ def test_bench_prints_a_ratio(capsys):
 
 
 def test_bench_checks_prints_a_median_per_step(capsys):
-    from course.bench_checks import run
+    from course.authoring.bench_checks import run
 
     assert run([FIRST.slug]) == 0
     lines = capsys.readouterr().out.splitlines()

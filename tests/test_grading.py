@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from course.catalog import load_steps
+from course.core.catalog import load_steps
 
 STEPS = load_steps()
 SLUGS = [step.slug for step in STEPS]

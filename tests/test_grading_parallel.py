@@ -14,10 +14,10 @@ import nbformat
 import pytest
 
 from conftest import add_solution_untouched_and_stubs
-from course import grading_store as store
-from course.catalog import load_steps
-from course.grading import Graded, file_graded, grade_class
-from course.grading_result import Result
+from course.grading import store
+from course.core.catalog import load_steps
+from course.grading.grade import Graded, file_graded, grade_class
+from course.grading.result import Result
 
 STEP = load_steps()[0]
 

@@ -12,14 +12,14 @@ import nbformat
 import pytest
 
 from course import REPO_DIR, PACKAGE_DIR
-from course.catalog import load_steps
-from course.display import CHECK_MIMETYPE
-from course.feedback import hidden_lines, render, scrub
-from course.grading_guards import INTEGRITY_ERROR, seal_problem, sealed_source
-from course.grading_intake import read_notebook, repair, take_in
-from course.grading_result import Result
-from course.grading_seal import SEAL_MIMETYPE, checks_fingerprint, replaced_builtins
-from course.sandbox import bwrap_command, choose
+from course.core.catalog import load_steps
+from course.lab.display import CHECK_MIMETYPE
+from course.grading.feedback import hidden_lines, render, scrub
+from course.grading.guards import INTEGRITY_ERROR, seal_problem, sealed_source
+from course.grading.intake import read_notebook, repair, take_in
+from course.grading.result import Result
+from course.grading.seal import SEAL_MIMETYPE, checks_fingerprint, replaced_builtins
+from course.grading.sandbox import bwrap_command, choose
 
 STEP = load_steps()[0]
 NOTEBOOK = STEP.notebooks[0]
@@ -143,7 +143,7 @@ PASSED = {CHECK_MIMETYPE: {"grade_id": "g1", "passed": True, "lines": []}}
     ([PASSED, GOOD_SEAL], ""),
     ([PASSED], "the cell did not run to its end (its seal is missing)"),
     ([PASSED, {SEAL_MIMETYPE: dict(GOOD_SEAL[SEAL_MIMETYPE], nonce="guessed")}], "the cell did not run to its end"),
-    ([PASSED, {SEAL_MIMETYPE: dict(GOOD_SEAL[SEAL_MIMETYPE], fingerprint="other")}], "course.checks was changed"),
+    ([PASSED, {SEAL_MIMETYPE: dict(GOOD_SEAL[SEAL_MIMETYPE], fingerprint="other")}], "course.checks.check was changed"),
     ([PASSED, {SEAL_MIMETYPE: dict(GOOD_SEAL[SEAL_MIMETYPE], problems=["learner code installed"])}],
      "learner code installed"),
     ([GOOD_SEAL], "the cell showed 0 of its 1 check reports"),
@@ -155,17 +155,17 @@ def test_a_cell_is_trusted_only_with_a_valid_seal_and_its_reports(outputs, probl
 
 
 def test_the_fingerprint_sees_a_patched_check(monkeypatch):
-    import course.checks
+    import course.checks.check
 
     before = checks_fingerprint()
-    monkeypatch.setattr(course.checks, "_same", lambda *args: True)
+    monkeypatch.setattr(course.checks.check, "_same", lambda *args: True)
     assert checks_fingerprint() != before
     monkeypatch.undo()
     assert checks_fingerprint() == before
 
 
 def test_the_grader_fingerprints_checks_py_as_a_fresh_kernel_imports_it():
-    code = ("from course.grading_seal import checks_file_fingerprint, checks_fingerprint\n"
+    code = ("from course.grading.seal import checks_file_fingerprint, checks_fingerprint\n"
             "on_disk = checks_file_fingerprint()\nprint(on_disk == checks_fingerprint())")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_DIR)
     assert done.stdout.strip() == "True", done.stderr
@@ -211,7 +211,7 @@ def test_feedback_scrubs_hidden_test_lines_echoed_by_learner_code(tmp_path):
 
 
 def test_feedback_leaves_the_instructor_notes_out():
-    from course.feedback import learner_status
+    from course.grading.feedback import learner_status
 
     assert learner_status("tampered: x; review: y mentions os._exit") == "tampered: x"
     assert learner_status("review: y mentions os._exit") == "ok"
@@ -255,7 +255,7 @@ def test_sandbox_modes():
 def test_course_grade_explains_a_missing_sandbox(tmp_path):
     (tmp_path / "submitted").mkdir()
     env = dict(os.environ, PATH=os.path.dirname(sys.executable))  # no bwrap on this PATH
-    base = [sys.executable, "-m", "course.cli_entry", "grade", str(tmp_path / "submitted"), "--out", str(tmp_path / "out")]
+    base = [sys.executable, "-m", "course.cli", "grade", str(tmp_path / "submitted"), "--out", str(tmp_path / "out")]
     required = subprocess.run([*base, "--sandbox", "require"], capture_output=True, text=True, env=env, cwd=REPO_DIR)
     assert required.returncode == 2
     assert "--sandbox require: bubblewrap (bwrap) is not installed: install it with" in required.stderr
@@ -269,7 +269,7 @@ def test_course_grade_explains_a_missing_sandbox(tmp_path):
 
 
 def test_the_kernel_folder_holds_only_the_public_notebook_while_it_runs(tmp_path):
-    from course.grading_guards import PrepareWorkdir, restore_stash
+    from course.grading.guards import PrepareWorkdir, restore_stash
 
     graded = nbformat.read(str(STEP.solution_dir / NOTEBOOK), as_version=4)
     workdir = tmp_path / "autograded" / "amy" / STEP.slug
@@ -285,7 +285,7 @@ def test_the_kernel_folder_holds_only_the_public_notebook_while_it_runs(tmp_path
 
 
 def test_output_is_cut_but_check_results_and_errors_stay():
-    from course.grading_guards import OUTPUT_CUT, cut_output
+    from course.grading.guards import OUTPUT_CUT, cut_output
 
     cell = nbformat.v4.new_code_cell("")
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="x" * 5000),
@@ -299,7 +299,7 @@ def test_output_is_cut_but_check_results_and_errors_stay():
 
 
 def test_cells_after_the_notebook_time_budget_are_not_run():
-    from course.grading_guards import NOTEBOOK_TIME_LIMIT, GuardedExecute
+    from course.grading.guards import NOTEBOOK_TIME_LIMIT, GuardedExecute
 
     execute = GuardedExecute(notebook_timeout=0)
     execute._kernel_dead, execute._started = False, 0.0  # as preprocess() sets them, long ago

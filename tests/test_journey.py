@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from course.catalog import load_steps
-from course.journey import end_state_code, starting_point_code
+from course.core.catalog import load_steps
+from course.authoring.journey import end_state_code, starting_point_code
 
 STEPS = load_steps()
 PAIRS = list(zip(STEPS, STEPS[1:]))

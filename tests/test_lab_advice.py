@@ -6,7 +6,7 @@ import importlib
 import sys
 import textwrap
 
-from course.advice import for_error
+from course.checks.advice import for_error
 from course.checks import Check
 
 
@@ -133,7 +133,7 @@ def test_advice_never_raises_even_on_odd_errors():
 
 
 def test_explain_errors_is_off_outside_ipython_and_under_nbgrader(monkeypatch):
-    from course.advice import explain_errors
+    from course.checks.advice import explain_errors
 
     assert explain_errors() is False  # plain pytest: no IPython shell
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
@@ -141,7 +141,7 @@ def test_explain_errors_is_off_outside_ipython_and_under_nbgrader(monkeypatch):
 
 
 def test_an_unchanged_module_with_classes_lambdas_and_decorators_is_not_stale(tmp_path, monkeypatch):
-    from course.advice import stale_modules
+    from course.checks.advice import stale_modules
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "shapes_demo.py").write_text(textwrap.dedent("""

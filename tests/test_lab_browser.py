@@ -29,8 +29,8 @@ import pytest
 
 from browser import chromium, require_browser, screenshot_path  # noqa: F401 (chromium is a fixture)
 from lab_notebooks import solved_exercise
-from course.catalog import find_step
-from course.workspace import update_workspace
+from course.core.catalog import find_step
+from course.learner.workspace import update_workspace
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +52,7 @@ def write_workspace(workspace) -> None:
     timer = nbformat.v4.new_notebook(
         cells=[
             nbformat.v4.new_code_cell(
-                f'from course.pairing_timer import PairingTimer\nPairingTimer("Ada", "Grace", minutes={TIMER_MINUTES})'
+                f'from course.lab.pairing_timer import PairingTimer\nPairingTimer("Ada", "Grace", minutes={TIMER_MINUTES})'
             ),
             nbformat.v4.new_code_cell(f"import time\ntime.sleep({BUSY_SECONDS})\nprint('slept')"),
         ],

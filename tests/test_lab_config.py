@@ -6,16 +6,16 @@ import json
 import os
 import sys
 
-from course.catalog import load_steps
-from course.learner_lab import (
+from course.core.catalog import load_steps
+from course.learner.lab_config import (
     HIDDEN_LAB_PLUGINS,
     HIDDEN_SERVER_EXTENSIONS,
     config_folder,
     learner_environment,
     write_learner_config,
 )
-from course.start import jupyterlab_command, prepare, step_to_open
-from course import progress_store
+from course.learner.start import jupyterlab_command, prepare, step_to_open
+from course.core import progress as progress_store
 
 STEPS = load_steps()
 

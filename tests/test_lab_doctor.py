@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from course import doctor
-from course.catalog import load_steps
-from course.workspace import update_workspace
+from course.learner import doctor
+from course.core.catalog import load_steps
+from course.learner.workspace import update_workspace
 
 STEPS = load_steps()
 

@@ -14,15 +14,15 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from course.catalog import load_steps
-from course.display import CHECK_MIMETYPE, HEADLESS_ENV, WIDGET_MIMETYPE
+from course.core.catalog import load_steps
+from course.lab.display import CHECK_MIMETYPE, HEADLESS_ENV, WIDGET_MIMETYPE
 
 STEP = load_steps()[0]
 PUBLIC_ID = STEP.checks[0].id
 
 CELLS = [
     "from course.lab import begin\nbegin('00')",
-    "from course.pairing_timer import PairingTimer\nPairingTimer('Ada', 'Grace', minutes=5)",
+    "from course.lab.pairing_timer import PairingTimer\nPairingTimer('Ada', 'Grace', minutes=5)",
     # a public check that fails on a missing name
     f"from course.checks import Check\ncheck = Check({PUBLIC_ID!r})\ncheck.equal('rows_used', lambda: rows_used, 329)\ncheck.report()",
     # a public check that passes, then a hidden one that fails

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
-from course import REPO_DIR, progress_store, progress_view
-from course.catalog import load_steps
+from course import REPO_DIR
+from course.core import progress as progress_store
+from course.lab import progress_view
+from course.core.catalog import load_steps
 from course.cli import main
-from course.workspace import update_workspace
+from course.learner.workspace import update_workspace
 
 STEPS = load_steps()
 FIRST = STEPS[0]
@@ -100,8 +102,8 @@ def test_show_progress_never_stops_a_notebook(tmp_path, monkeypatch, capsys):
 
 
 def test_a_step_with_a_manually_graded_cell_is_done_when_its_public_checks_pass():
-    from course.catalog import find_step
-    from course.headless import StepChecks, table
+    from course.core.catalog import find_step
+    from course.learner.headless import StepChecks, table
 
     step = find_step("12-ways-of-working")
     manual = [check for check in step.checks if check.manual]

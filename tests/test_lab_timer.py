@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from course.pairing_timer import PairingTimer
+from course.lab.pairing_timer import PairingTimer
 
 
 def test_timer_renders_names_minutes_and_mode():

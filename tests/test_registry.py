@@ -8,8 +8,8 @@ import nbformat
 import pytest
 
 from course import PACKAGE_DIR
-from course.catalog import CATALOG_PATH, EXERCISES_DIR, SITE_DIR, SOLUTIONS_DIR, CatalogError, load_steps
-from site_build import load_mkdocs_config
+from course.core.catalog import CATALOG_PATH, EXERCISES_DIR, SITE_DIR, SOLUTIONS_DIR, CatalogError, load_steps
+from site_helpers import load_mkdocs_config
 
 STEPS = load_steps()
 SLUGS = [step.slug for step in STEPS]

@@ -7,8 +7,8 @@ import shutil
 import nbformat
 import pytest
 
-from course.catalog import EXERCISES_DIR, load_steps
-from course.release import build_release, release_differences, stray_step_folders
+from course.core.catalog import EXERCISES_DIR, load_steps
+from course.authoring.release import build_release, release_differences, stray_step_folders
 
 from sources import split_lines, telling
 

@@ -27,8 +27,8 @@ import nbformat
 import pytest
 
 from browser import chromium, require_browser, screenshot_path  # noqa: F401 - chromium is a fixture
-from course.catalog import find_step
-from course.journey import without_markers
+from course.core.catalog import find_step
+from course.authoring.journey import without_markers
 
 pytestmark = pytest.mark.browser
 

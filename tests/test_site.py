@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from course.catalog import SITE_DIR, load_steps
-from course.site_hooks import STEP_PAGE_SECTIONS
-from site_build import build_site
+from course.core.catalog import SITE_DIR, load_steps
+from site_build.hooks import STEP_PAGE_SECTIONS
+from site_helpers import build_site
 
 STEPS = load_steps()
 SLUGS = [step.slug for step in STEPS]

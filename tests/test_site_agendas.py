@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from course.agendas import BREAK, CATCH_UP, ONE_DAY, STEP, TASTER, TWO_DAY, build_agenda, format_time
-from course.catalog import Step
+from site_build.agendas import BREAK, CATCH_UP, ONE_DAY, STEP, TASTER, TWO_DAY, build_agenda, format_time
+from course.core.catalog import Step
 
 
 def make_steps(*minutes: int) -> list[Step]:

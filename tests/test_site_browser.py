@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 
 from browser import chromium, require_browser, screenshot_path  # noqa: F401 - chromium is a fixture
-from course.agendas import TASTER, build_agenda
-from course.catalog import load_steps
-from site_build import build_site, serve
+from site_build.agendas import TASTER, build_agenda
+from course.core.catalog import load_steps
+from site_helpers import build_site, serve
 
 pytestmark = pytest.mark.browser
 

@@ -12,11 +12,11 @@ import pytest
 from mkdocs.exceptions import PluginError
 
 from course import REPO_DIR
-from course.agendas import FORMATS, build_agenda, format_time
-from course.catalog import SITE_DIR, load_steps
-from course.site_hooks import BINDER_URL, REPOSITORY_URL, binder_url, fill_markers, notebook_url
-from course.ways_of_working import headings, template_markdown
-from site_build import build_site, load_mkdocs_config
+from site_build.agendas import FORMATS, build_agenda, format_time
+from course.core.catalog import SITE_DIR, load_steps
+from site_build.hooks import BINDER_URL, REPOSITORY_URL, binder_url, fill_markers, notebook_url
+from course.core.ways_of_working import headings, template_markdown
+from site_helpers import build_site, load_mkdocs_config
 
 STEPS = load_steps()
 SLUGS = [step.slug for step in STEPS]
@@ -201,8 +201,8 @@ def test_learner_path_nav_has_one_numbered_line_per_step():
 def test_registry_text_is_shown_exactly_as_written():
     import markdown
 
-    from course.catalog import CheckInfo, Step
-    from course.site_hooks import step_summary
+    from course.core.catalog import CheckInfo, Step
+    from site_build.hooks import step_summary
 
     special = "Call logging.getLogger(__name__) with *args, [x] and a|b <tag>"
     step = Step(0, "00-x", "X", ("x.ipynb",), "steps/00-x.md", 5, (special,), (), (CheckInfo("id", 1, special, ()),))

@@ -17,11 +17,11 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 from course import REPO_DIR
-from course.catalog import load_steps
-from course.site_hooks import REPOSITORY_URL
+from course.core.catalog import load_steps
+from site_build.hooks import REPOSITORY_URL
 
 BINDER = REPO_DIR / ".binder"
-HOSTING = REPO_DIR / "course" / "hosting"
+HOSTING = REPO_DIR / "hosting"
 ROLES = HOSTING / "jupyter-config"
 VENV_BIN = Path(sys.executable).parent
 PYPROJECT = tomllib.loads((REPO_DIR / "pyproject.toml").read_text())
@@ -183,7 +183,7 @@ def test_tljh_setup_uses_the_canonical_repository_and_the_hub_paths():
     assert f'REPOSITORY="{REPOSITORY_URL}"' in script
     assert f'COURSE_DIR="{roles["COURSE_REPOSITORY_DIR"]}"' in script
     assert f'EXCHANGE_DIR="{_exchange_root()}"' in script
-    assert "course/hosting/jupyterhub_config.d/course_roles.py" in script
+    assert "hosting/jupyterhub_config.d/course_roles.py" in script
 
 
 def test_z2jh_config_mounts_the_exchange_and_loads_the_role_rule():
@@ -199,7 +199,7 @@ def test_z2jh_config_mounts_the_exchange_and_loads_the_role_rule():
     assert roles_file == "/usr/local/etc/jupyterhub/jupyterhub_config.d/course_roles.py"
     text = (HOSTING / "z2jh" / "config.yaml").read_text()
     assert f"--target-repo-dir {_course_roles_module()['COURSE_REPOSITORY_DIR']}" in text
-    assert "hub.extraFiles.course-roles.stringData=course/hosting/jupyterhub_config.d/course_roles.py" in text
+    assert "hub.extraFiles.course-roles.stringData=hosting/jupyterhub_config.d/course_roles.py" in text
 
 
 # -- learner and instructor roles -----------------------------------------------------------------
@@ -270,7 +270,7 @@ def test_role_configurations_name_real_nbgrader_plugins_and_extensions():
 
 
 def test_hub_learners_see_what_self_paced_learners_see_plus_the_assignments_panel():
-    from course.learner_lab import HIDDEN_LAB_PLUGINS, SETTING_DEFAULTS
+    from course.learner.lab_config import HIDDEN_LAB_PLUGINS, SETTING_DEFAULTS
 
     disabled = json.loads((ROLES / "learner" / "labconfig" / "page_config.json").read_text())["disabledExtensions"]
     exchange_panel = {"@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:menu"}

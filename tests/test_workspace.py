@@ -7,8 +7,8 @@ import shutil
 import pytest
 
 from course import REPO_DIR
-from course.catalog import EXERCISES_DIR, load_steps
-from course.workspace import beside_name, is_untouched, sha256, update_workspace
+from course.core.catalog import EXERCISES_DIR, load_steps
+from course.learner.workspace import beside_name, is_untouched, sha256, update_workspace
 
 STEPS = load_steps()
 

@@ -1,0 +1,78 @@
+"""The thread between steps: step N starts where step N-1 ended.
+
+A step's source notebook tags the code cells that make up its end state with
+``end-state``. The next step shows that code, read-only, in a markdown cell
+tagged ``starting-point``. ``tests/test_journey.py`` checks the two agree, so
+the starting code of step N is always the answer of step N-1.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+END_STATE_TAG = "end-state"
+STARTING_POINT_TAG = "starting-point"
+SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
+
+
+def _tags(cell) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def without_markers(source: str) -> str:
+    """A solution cell's source with the BEGIN/END SOLUTION marker lines removed."""
+    return "\n".join(line for line in source.splitlines() if not SOLUTION_MARKER.match(line))
+
+
+def _code_of(cell) -> str:
+    """A code cell's source without solution markers or a leading ``%%writefile`` line."""
+    lines = without_markers(cell.source).splitlines()
+    if lines and lines[0].startswith("%%writefile"):
+        lines = lines[1:]
+    return "\n".join(lines).strip()
+
+
+def end_state_code(notebook_path: Path) -> str:
+    """The code of a step's end state: its ``end-state`` cells, solved, in order."""
+    notebook = nbformat.read(str(notebook_path), as_version=4)
+    return "\n\n".join(_code_of(cell) for cell in notebook.cells if END_STATE_TAG in _tags(cell))
+
+
+def starting_point_code(notebook_path: Path) -> str:
+    """The code a step starts from: its ``starting-point`` cells, in order.
+
+    A markdown cell contributes the fenced code blocks it shows; a code cell (for
+    example a read-only ``%%writefile`` cell) contributes its code.
+    """
+    notebook = nbformat.read(str(notebook_path), as_version=4)
+    blocks = []
+    for cell in notebook.cells:
+        if STARTING_POINT_TAG not in _tags(cell):
+            continue
+        if cell.cell_type == "markdown":
+            blocks += [block.strip() for block in re.findall(r"```[\w-]*\n(.*?)\n```", cell.source, re.S)]
+        else:
+            blocks.append(_code_of(cell))
+    return "\n\n".join(blocks)
+
+
+def starting_point_markdown(previous_notebook: Path, heading: str):
+    """A locked markdown cell that shows the previous step's end state (for authors)."""
+    from course.authoring.notebooks import markdown
+
+    code = end_state_code(previous_notebook)
+    text = (
+        f"{heading}\n\n"
+        "This is where the previous step ended, for reference. You will rewrite it below, "
+        "one task at a time.\n\n"
+        f"```python\n{code}\n```"
+    )
+    cell = markdown(text, grade_id=None, tags=(STARTING_POINT_TAG,))
+    cell.metadata["nbgrader"] = {
+        "grade": False, "grade_id": "starting_point", "locked": True,
+        "schema_version": 3, "solution": False, "task": False,
+    }
+    return cell

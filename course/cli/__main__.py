@@ -1,0 +1,8 @@
+"""``python -m course.cli``: the CLI without the environment bootstrap (for subprocesses)."""
+
+import sys
+
+from course.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,229 @@
+"""The ``course`` command: one entry point for learners, facilitators and authors."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from course import REPO_DIR, __version__
+from course.core.catalog import CatalogError, find_step, load_steps
+
+
+def _steps_named(names: list[str]):
+    steps = load_steps()
+    return [find_step(name, steps) for name in names] if names else steps
+
+
+def cmd_release(args) -> int:
+    from course.authoring.release import release, release_differences, stray_step_folders
+
+    steps = _steps_named(args.steps)
+    if args.check:
+        problems = release_differences(steps)
+        if not args.steps:
+            problems += [f"stray:    exercises/{name}/ (no such step in the registry)" for name in stray_step_folders(steps)]
+        if problems:
+            print("exercises/ is out of date with solutions/:")
+            print("\n".join(f"  {line}" for line in problems))
+            print("Run `course release` and commit the result.")
+            return 1
+        print(f"exercises/ is up to date ({len(steps)} steps)")
+        return 0
+    release(steps)
+    print(f"released {len(steps)} steps into exercises/")
+    return 0
+
+
+def cmd_grade(args) -> int:
+    from course.grading.grade import main_grade
+
+    return main_grade(Path(args.submitted), Path(args.out), args.jobs, args.timeout, args.sandbox)
+
+
+def cmd_workspace(args) -> int:
+    from course.learner.workspace import default_workspace, update_workspace
+
+    workspace = Path(args.dir) if args.dir else default_workspace()
+    report = update_workspace(workspace, load_steps())
+    print(f"workspace {workspace}")
+    for line in report.lines() or ["up to date: nothing to add"]:
+        print(f"  {line}")
+    return 0
+
+
+def cmd_start(args) -> int:
+    from course.learner.start import start
+    from course.learner.workspace import default_workspace
+
+    return start(Path(args.workspace) if args.workspace else default_workspace(), args.port, args.no_browser)
+
+
+def _workspace_arg(args) -> Path:
+    from course.learner.workspace import default_workspace
+
+    return Path(args.workspace) if args.workspace else default_workspace()
+
+
+def cmd_check(args) -> int:
+    from course.core import progress as progress_store
+    from course.learner.headless import check_step, failure_details, table
+
+    workspace = _workspace_arg(args)
+    steps = _steps_named([args.step] if args.step else [])
+    outcomes = [check_step(workspace / step.slug, step, args.timeout) for step in steps]
+    _store(workspace, outcomes, progress_store)
+    print(table(outcomes))
+    details = failure_details(outcomes)
+    if details:
+        print("\nWhat the failing checks said:\n")
+        print(details)
+    return 0 if all(o.state == "done" for o in outcomes) else 1
+
+
+def cmd_progress(args) -> int:
+    from course.core import progress as progress_store
+    from course.learner.headless import StepChecks, check_step
+    from course.learner.workspace import is_untouched
+
+    workspace = _workspace_arg(args)
+    if not (workspace / progress_store.MARKER_DIR).exists():
+        print(f"no workspace at {workspace}: run `course start` or `course workspace {workspace}` first")
+        return 2
+    stored = progress_store.load(workspace)
+    outcomes = []
+    for step in load_steps():
+        if args.cached or is_untouched(workspace, step):
+            outcome = StepChecks(step, {c.id: stored[c.id]["passed"] for c in step.public_checks if c.id in stored})
+        else:
+            outcome = check_step(workspace / step.slug, step, args.timeout)
+        outcomes.append(outcome)
+    _store(workspace, outcomes, progress_store)
+    for outcome in outcomes:
+        print(f"{outcome.state:<12} {outcome.step.slug:<28} {outcome.wins}/{len(outcome.step.public_checks)} public checks")
+    done = sum(o.state == "done" for o in outcomes)
+    upcoming = next((o.step.slug for o in outcomes if o.state != "done"), None)
+    print(f"{done} of {len(outcomes)} steps done" + (f"; next: {upcoming}" if upcoming else ": the course is complete"))
+    return 0
+
+
+def _store(workspace: Path, outcomes, progress_store) -> None:
+    if not (workspace / progress_store.MARKER_DIR).exists():
+        return
+    for outcome in outcomes:
+        for grade_id, passed in outcome.passed.items():
+            progress_store.record_check({"grade_id": grade_id, "passed": passed}, start=workspace)
+
+
+def cmd_doctor(args) -> int:
+    from course.learner.doctor import run_doctor
+
+    return run_doctor(_workspace_arg(args))
+
+
+def cmd_steps(args) -> int:
+    for step in load_steps():
+        print(f"{step.slug:<28} {step.minutes:>3} min  {step.points:>3} pts  {step.title}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from course.authoring.bench import run
+
+    return run(args.steps, args.repeat)
+
+
+def cmd_bench_class(args) -> int:
+    from course.authoring.bench import run_class_benchmark
+
+    return run_class_benchmark(args.learners, Path(args.keep) if args.keep else None, args.sandbox, args.repeat)
+
+
+def cmd_bench_checks(args) -> int:
+    from course.authoring.bench_checks import run
+
+    return run(args.steps)
+
+
+def cmd_test(args) -> int:
+    return subprocess.call([sys.executable, "-m", "pytest", *args.pytest_args], cwd=REPO_DIR)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="course", description="Prototype to Production: the course's command.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("start", help="make or update your workspace and open JupyterLab (step 0 first, then where you left off)")
+    p.add_argument("--workspace", help="workspace folder (default: $COURSE_WORKSPACE or ~/prototype-to-production-workspace)")
+    p.add_argument("--port", type=int, help="port for JupyterLab")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.set_defaults(func=cmd_start)
+
+    p = sub.add_parser("workspace", help="copy new steps into a workspace, never overwriting your files")
+    p.add_argument("dir", nargs="?", help="workspace folder")
+    p.set_defaults(func=cmd_workspace)
+
+    p = sub.add_parser("check", help="run the public checks of your workspace notebooks")
+    p.add_argument("step", nargs="?", help="a step number or slug (default: all)")
+    p.add_argument("--workspace")
+    p.add_argument("--timeout", type=int, default=120, help="seconds per cell")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("progress", help="show each step as done, partial or not started")
+    p.add_argument("--workspace")
+    p.add_argument("--cached", action="store_true", help="show stored results without running anything")
+    p.add_argument("--timeout", type=int, default=120, help="seconds per cell")
+    p.set_defaults(func=cmd_progress)
+
+    p = sub.add_parser("doctor", help="check Python, packages, kernel, widgets and workspace; print a fix for each problem")
+    p.add_argument("--workspace")
+    p.set_defaults(func=cmd_doctor)
+
+    p = sub.add_parser("release", help="regenerate exercises/ from solutions/ (authors)")
+    p.add_argument("steps", nargs="*", help="steps to release (default: all)")
+    p.add_argument("--check", action="store_true", help="only report files in exercises/ that are out of date")
+    p.set_defaults(func=cmd_release)
+
+    p = sub.add_parser("grade", help="autograde a class with nbgrader (instructors)")
+    p.add_argument("submitted", help="folder of <learner>/<step>/<notebook>.ipynb")
+    p.add_argument("--out", required=True, help="folder for grades.csv, feedback/ and autograded/")
+    p.add_argument("--jobs", type=int, default=1, help="learners graded in parallel")
+    p.add_argument("--timeout", type=int, default=None, help="seconds per cell (default: nbgrader_config.py)")
+    p.add_argument("--sandbox", choices=["auto", "require", "off"], default="auto",
+                   help="run learner code in bubblewrap: auto (when installed), require, or off")
+    p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("steps", help="list the steps")
+    p.set_defaults(func=cmd_steps)
+
+    p = sub.add_parser("bench", help="benchmark grading against bare notebook execution (authors)")
+    p.add_argument("steps", nargs="*", help="steps to measure (default: all)")
+    p.add_argument("--repeat", type=int, default=3, help="runs per measurement (the median is shown)")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("bench-class", help="benchmark grading a synthetic class: jobs 1, jobs 2, plain nbgrader (authors)")
+    p.add_argument("--learners", type=int, default=30, help="learners in the synthetic class")
+    p.add_argument("--keep", help="build the class in this folder and keep it (default: a temporary folder)")
+    p.add_argument("--sandbox", choices=["auto", "require", "off"], default="auto", help="as for `course grade`")
+    p.add_argument("--repeat", type=int, default=1, help="rounds; the fastest and slowest are shown")
+    p.set_defaults(func=cmd_bench_class)
+
+    p = sub.add_parser("bench-checks", help="time each check cell on the reference answers (authors)")
+    p.add_argument("steps", nargs="*", help="steps to measure (default: all)")
+    p.set_defaults(func=cmd_bench_checks)
+
+    p = sub.add_parser("test", help="run the course's own test suite (pytest)")
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed to pytest")
+    p.set_defaults(func=cmd_test)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CatalogError, ValueError) as error:
+        print(f"course {args.command}: {error}", file=sys.stderr)
+        return 2

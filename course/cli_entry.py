@@ -1,8 +1,0 @@
-"""``python -m course.cli_entry``: the CLI without the environment bootstrap (for subprocesses)."""
-
-import sys
-
-from course.cli import main
-
-if __name__ == "__main__":
-    sys.exit(main())
