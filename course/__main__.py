@@ -12,7 +12,7 @@ from course.bootstrap import ensure_environment
 
 def main() -> int:
     ensure_environment(sys.argv[1:])
-    from course.cli.main import main as cli_main
+    from course.cli.app import main as cli_main
 
     return cli_main()
 

@@ -113,7 +113,8 @@ TASTER = WorkshopFormat(
 _LUNCH = ("Lunch", 60)
 _COFFEE = ("Break", 15)
 _WELCOME = ("Welcome: the story, the four roles, role cards, pairs, check every laptop opens step 0", 30)
-_FULL_DAY = {"sessions": (90, 75, 90, 75), "breaks": (_COFFEE, _LUNCH, _COFFEE)}  # 9:00 to about 17:00
+_FULL_DAY_SESSIONS = (90, 75, 90, 75)  # with the breaks below: 9:00 to about 17:00
+_FULL_DAY_BREAKS = (_COFFEE, _LUNCH, _COFFEE)
 
 ONE_DAY = WorkshopFormat(
     slug="one-day",
@@ -123,7 +124,8 @@ ONE_DAY = WorkshopFormat(
         DayFrame(
             title="The day",
             opening=_WELCOME,
-            **_FULL_DAY,
+            sessions=_FULL_DAY_SESSIONS,
+            breaks=_FULL_DAY_BREAKS,
             closing=("Retrospective and one change for your team's ways of working", 30),
         ),
     ),
@@ -137,13 +139,15 @@ TWO_DAY = WorkshopFormat(
         DayFrame(
             title="Day 1",
             opening=_WELCOME,
-            **_FULL_DAY,
+            sessions=_FULL_DAY_SESSIONS,
+            breaks=_FULL_DAY_BREAKS,
             closing=("Check-out: one thing each pair learned, one open question", 15),
         ),
         DayFrame(
             title="Day 2",
             opening=("Recap of day 1, new pairs (rotate), open questions", 15),
-            **_FULL_DAY,
+            sessions=_FULL_DAY_SESSIONS,
+            breaks=_FULL_DAY_BREAKS,
             closing=("Retrospective and your team's ways of working", 30),
         ),
     ),
@@ -188,7 +192,7 @@ def plan_day(frame: DayFrame, queue: list[Step], start: int) -> Day:
 def build_agenda(workshop: WorkshopFormat, steps: list[Step]) -> Agenda:
     """The agenda of ``workshop`` for ``steps`` (in course order)."""
     queue = list(steps)
-    days = []
+    days: list[Day] = []
     for frame in workshop.days:
         if days and not queue:
             break  # the course already fits in fewer days

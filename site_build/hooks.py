@@ -25,7 +25,7 @@ from course.core import ways_of_working  # noqa: E402
 from site_build.agendas import BREAK, CATCH_UP, FORMATS, STEP, Agenda, build_agenda, format_time  # noqa: E402
 from course.core.catalog import Step, load_steps  # noqa: E402
 
-# The H2 sections every step page has, in this order (tests/test_site.py checks it).
+# The H2 sections every step page has, in this order (tests/site/test_site.py checks it).
 STEP_PAGE_SECTIONS = (
     "Why it matters",
     "What changes in the code",
@@ -38,7 +38,7 @@ STEP_PAGE_SECTIONS = (
 
 # Decided: this is the course's canonical public repository. Every link to a
 # notebook, the Binder launch links and the hub setup use it; mkdocs.yml's
-# repo_url must say the same (tests/test_site_content.py checks).
+# repo_url must say the same (tests/site/test_site_content.py checks).
 REPOSITORY_URL = "https://github.com/prototype-to-production/prototype-to-production"
 BRANCH = "main"
 BINDER_URL = "https://mybinder.org/v2/gh/prototype-to-production/prototype-to-production/HEAD"

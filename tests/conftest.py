@@ -13,11 +13,27 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from weak_submissions import WEAK, with_weak_answer
 
 from course.core.catalog import load_steps
-from course.core.cells import is_answer
+from course.core.cells import grade_id_of, has_nbgrader_meta, is_answer
 from course.grading.grade import grade_class
-from weak_submissions import WEAK, with_weak_answer
+
+
+def pytest_collection_modifyitems(items):
+    """Mark ``slow`` what ``course test --fast`` (``-m "not slow"``) leaves out.
+
+    * every test that needs ``graded_class`` (a whole class graded);
+    * every ``browser`` test: each starts chromium, most a JupyterLab server too;
+      together they take two to three minutes on two cores, more than the fast
+      lane's whole budget.
+
+    Tests that are slow for another reason (grading a batch, releasing the whole
+    course, a benchmark) carry ``@pytest.mark.slow`` themselves.
+    """
+    for item in items:
+        if "graded_class" in getattr(item, "fixturenames", ()) or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -36,12 +52,12 @@ def stub_variants(step) -> dict[str, dict[str, object]]:
     for name in step.notebooks:
         source = nbformat.read(str(step.solution_dir / name), as_version=4)
         released = nbformat.read(str(step.exercise_dir / name), as_version=4)
-        stubs = {c.metadata["nbgrader"]["grade_id"]: c.source for c in released.cells if "nbgrader" in c.metadata}
+        stubs = {grade_id_of(c): c.source for c in released.cells if has_nbgrader_meta(c)}
         for cell in solution_cells(source):
-            grade_id = cell.metadata["nbgrader"]["grade_id"]
+            grade_id = grade_id_of(cell)
             variant = nbformat.read(str(step.solution_dir / name), as_version=4)
             for target in variant.cells:
-                if target.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
+                if grade_id_of(target) == grade_id:
                     target.source = stubs[grade_id]
             variants[f"stub-{grade_id}"] = {name: variant}
     return variants

@@ -13,6 +13,8 @@ import re
 
 import nbformat
 
+from course.core.cells import BEGIN_SOLUTION, END_SOLUTION, grade_id_of
+
 # step slug -> list of (learner id, answer cell grade_id, weak solution code, cells that must score 0)
 WEAK = {
     "02-safety-net": [
@@ -233,7 +235,7 @@ WEAK = {
     ],
 }
 
-REGION = re.compile(r"(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?### END SOLUTION", re.S)
+REGION = re.compile(rf"(?P<indent>[ \t]*){BEGIN_SOLUTION}\n.*?{END_SOLUTION}", re.S)
 
 
 def with_weak_answer(notebook_path, target: str, code: str):
@@ -246,7 +248,7 @@ def with_weak_answer(notebook_path, target: str, code: str):
     index = int(index or 0)
     notebook = nbformat.read(str(notebook_path), as_version=4)
     for cell in notebook.cells:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
+        if grade_id_of(cell) == grade_id:
             regions = list(REGION.finditer(cell.source))
             match = regions[index]
             indent = match.group("indent")

@@ -27,8 +27,9 @@ import time
 from pathlib import Path
 
 from course.core.catalog import Step, find_step, load_steps
-from course.core.cells import is_answer, is_graded_test, nbgrader_meta
-from course.grading.grade import SINGLE_THREADED
+from course.core.cells import NBGRADER, is_answer, is_graded_test, nbgrader_meta
+from course.core.protocol import NBGRADER_ENV
+from course.grading.worker import SINGLE_THREADED
 
 
 def time_bare_execution(step: Step) -> float:
@@ -96,7 +97,7 @@ def _submission(step: Step, kind: str, variant: int):
                 continue
             if bad == "stripped-metadata":
                 for cell in notebook.cells:
-                    cell.metadata.pop("nbgrader", None)
+                    cell.metadata.pop(NBGRADER, None)
             elif bad == "deleted-test" and any(map(is_graded_test, notebook.cells)):
                 notebook.cells.remove(next(cell for cell in notebook.cells if is_graded_test(cell)))
             elif bad in ("kernel-dies", "answer-raises") and answers:
@@ -175,7 +176,7 @@ def time_bare_nbclient(submitted: Path, made: list, scratch: Path) -> tuple[floa
 
     quiet_kernel = list(load_file_config().Execute.extra_arguments)  # as graded: no history, no start-up chatter
     # kernels behave as under `course grade`: no widgets, one thread for the numeric libraries
-    as_graded = dict(os.environ, NBGRADER_EXECUTION="autograde", **SINGLE_THREADED)
+    as_graded = dict(os.environ, **{NBGRADER_ENV: "autograde"}, **SINGLE_THREADED)
     total, count = 0.0, 0
     for learner, slug, _ in made:
         folder = scratch / "bare" / learner / slug

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import nbformat
 
-from course.core.catalog import Step, find_step, load_steps
-from course.lab.display import HEADLESS_ENV
 from course.authoring.solved import solved_exercise
+from course.core.catalog import Step, find_step, load_steps
+from course.core.cells import grade_id_of, is_graded_test
+from course.core.protocol import HEADLESS_ENV, NBGRADER_ENV
 
 AIM_SECONDS = 0.5
 
@@ -38,7 +39,7 @@ def check_cell_seconds(step: Step, folder: Path) -> dict[str, float]:
     from nbclient import NotebookClient
 
     shutil.copytree(step.exercise_dir, folder, ignore=shutil.ignore_patterns("*.ipynb"))
-    env = {key: value for key, value in os.environ.items() if key not in ("NBGRADER_EXECUTION", HEADLESS_ENV)}
+    env = {key: value for key, value in os.environ.items() if key not in (NBGRADER_ENV, HEADLESS_ENV)}
     timings = {}
     for name in step.notebooks:
         notebook = solved_exercise(step, name)
@@ -47,10 +48,9 @@ def check_cell_seconds(step: Step, folder: Path) -> dict[str, float]:
                                 resources={"metadata": {"path": str(folder)}})
         client.execute(env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         for cell in notebook.cells:
-            meta = cell.metadata.get("nbgrader", {})
             execution = cell.metadata.get("execution", {})
-            if meta.get("grade") and not meta.get("solution") and "shell.execute_reply" in execution:
-                timings[meta["grade_id"]] = _seconds_between(
+            if is_graded_test(cell) and "shell.execute_reply" in execution:
+                timings[grade_id_of(cell)] = _seconds_between(
                     execution["iopub.execute_input"], execution["shell.execute_reply"]
                 )
     return timings
@@ -68,7 +68,7 @@ def run(step_names: list[str]) -> int:
         if not timings:
             print(f"{step.slug:<26} {0:>6} {'-':>10} {'-':>11}  no check cell ran")
             continue
-        slowest = max(timings, key=timings.get)
+        slowest = max(timings, key=lambda grade_id: timings[grade_id])
         print(f"{step.slug:<26} {len(timings):>6} {statistics.median(timings.values()):>10.3f} "
               f"{timings[slowest]:>11.3f}  {slowest}")
     return 0

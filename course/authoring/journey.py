@@ -2,7 +2,7 @@
 
 A step's source notebook tags the code cells that make up its end state with
 ``end-state``. The next step shows that code, read-only, in a markdown cell
-tagged ``starting-point``. ``tests/test_journey.py`` checks the two agree, so
+tagged ``starting-point``. ``tests/authoring/test_journey.py`` checks the two agree, so
 the starting code of step N is always the answer of step N-1.
 """
 
@@ -13,18 +13,14 @@ from pathlib import Path
 
 import nbformat
 
+from course.core.cells import without_solution_markers as without_markers
+
 END_STATE_TAG = "end-state"
 STARTING_POINT_TAG = "starting-point"
-SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
 
 def _tags(cell) -> list[str]:
     return cell.get("metadata", {}).get("tags", [])
-
-
-def without_markers(source: str) -> str:
-    """A solution cell's source with the BEGIN/END SOLUTION marker lines removed."""
-    return "\n".join(line for line in source.splitlines() if not SOLUTION_MARKER.match(line))
 
 
 def _code_of(cell) -> str:
@@ -57,22 +53,3 @@ def starting_point_code(notebook_path: Path) -> str:
         else:
             blocks.append(_code_of(cell))
     return "\n\n".join(blocks)
-
-
-def starting_point_markdown(previous_notebook: Path, heading: str):
-    """A locked markdown cell that shows the previous step's end state (for authors)."""
-    from course.authoring.notebooks import markdown
-
-    code = end_state_code(previous_notebook)
-    text = (
-        f"{heading}\n\n"
-        "This is where the previous step ended, for reference. You will rewrite it below, "
-        "one task at a time.\n\n"
-        f"```python\n{code}\n```"
-    )
-    cell = markdown(text, grade_id=None, tags=(STARTING_POINT_TAG,))
-    cell.metadata["nbgrader"] = {
-        "grade": False, "grade_id": "starting_point", "locked": True,
-        "schema_version": 3, "solution": False, "task": False,
-    }
-    return cell

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import nbformat
 
+from course.core.cells import NBGRADER, grade_id_of
+
 SCHEMA_VERSION = 3
 
 
@@ -43,7 +45,7 @@ def markdown(source: str, grade_id: str | None = None, tags: tuple[str, ...] = (
     """A markdown cell; with a ``grade_id`` it is locked (read-only) for learners."""
     cell = nbformat.v4.new_markdown_cell(_clean(source))
     if grade_id:
-        cell.metadata["nbgrader"] = _meta(grade_id, grade=False, solution=False, locked=True)
+        cell.metadata[NBGRADER] = _meta(grade_id, grade=False, solution=False, locked=True)
     return _with_tags(cell, tags)
 
 
@@ -52,31 +54,24 @@ def code(source: str, tags: tuple[str, ...] = ()) -> nbformat.NotebookNode:
     return _with_tags(nbformat.v4.new_code_cell(_clean(source)), tags)
 
 
-def readonly(source: str, grade_id: str, tags: tuple[str, ...] = ()) -> nbformat.NotebookNode:
-    """A locked code cell: nbgrader restores it if a learner edits it."""
-    cell = nbformat.v4.new_code_cell(_clean(source))
-    cell.metadata["nbgrader"] = _meta(grade_id, grade=False, solution=False, locked=True)
-    return _with_tags(cell, tags)
-
-
 def solution(source: str, grade_id: str, tags: tuple[str, ...] = ()) -> nbformat.NotebookNode:
     """An answer cell: the text between BEGIN/END SOLUTION becomes a stub on release."""
     cell = nbformat.v4.new_code_cell(_clean(source))
-    cell.metadata["nbgrader"] = _meta(grade_id, grade=False, solution=True, locked=False)
+    cell.metadata[NBGRADER] = _meta(grade_id, grade=False, solution=True, locked=False)
     return _with_tags(cell, tags)
 
 
 def tests(source: str, grade_id: str, points: int) -> nbformat.NotebookNode:
     """A graded test cell: locked, worth ``points``, hidden tests stripped on release."""
     cell = nbformat.v4.new_code_cell(_clean(source))
-    cell.metadata["nbgrader"] = _meta(grade_id, grade=True, solution=False, locked=True, points=points)
+    cell.metadata[NBGRADER] = _meta(grade_id, grade=True, solution=False, locked=True, points=points)
     return cell
 
 
 def manual(source: str, grade_id: str, points: int) -> nbformat.NotebookNode:
     """A manually graded markdown answer (a facilitator reads and scores it)."""
     cell = nbformat.v4.new_markdown_cell(_clean(source))
-    cell.metadata["nbgrader"] = _meta(grade_id, grade=True, solution=True, locked=False, points=points)
+    cell.metadata[NBGRADER] = _meta(grade_id, grade=True, solution=True, locked=False, points=points)
     return cell
 
 
@@ -88,7 +83,7 @@ def write_notebook(cells: list, path: Path) -> None:
         "language_info": {"name": "python"},
     }
     for index, cell in enumerate(cells):
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        grade_id = grade_id_of(cell)
         cell["id"] = grade_id or f"cell-{index:03d}"
     notebook.cells = cells
     nbformat.validate(notebook)

@@ -10,20 +10,15 @@ from __future__ import annotations
 import nbformat
 
 from course.core.catalog import Step
-from course.authoring.journey import without_markers
+from course.core.cells import grade_id_of, is_solution, without_solution_markers
 
 
 def solved_exercise(step: Step, name: str):
     """The released notebook ``name`` of ``step`` with each answer cell holding the solution's code."""
     solution = nbformat.read(str(step.solution_dir / name), as_version=4)
-    answers = {
-        cell.metadata["nbgrader"]["grade_id"]: without_markers(cell.source)
-        for cell in solution.cells
-        if cell.get("metadata", {}).get("nbgrader", {}).get("solution")
-    }
+    answers = {grade_id_of(cell): without_solution_markers(cell.source) for cell in solution.cells if is_solution(cell)}
     notebook = nbformat.read(str(step.exercise_dir / name), as_version=4)
     for cell in notebook.cells:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if grade_id in answers and cell.metadata["nbgrader"].get("solution"):
-            cell.source = answers[grade_id]
+        if is_solution(cell) and grade_id_of(cell) in answers:
+            cell.source = answers[grade_id_of(cell)]
     return notebook

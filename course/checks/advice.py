@@ -1,9 +1,9 @@
 """What probably went wrong, for the classic errors of a refactoring journey.
 
 ``for_error`` turns an exception into one or two sentences a learner can act
-on; checks attach it to a failing line. ``explain_errors`` does the same for a
-learner's own cells: after the usual traceback, the advice appears below it.
-Advice only ever adds to the error, which is always shown too.
+on; checks attach it to a failing line, and the lab (``course.lab.explain``)
+shows it below the traceback of a learner's own failing cell. Advice only ever
+adds to the error, which is always shown too.
 
 The classic errors:
 
@@ -19,7 +19,6 @@ The classic errors:
 
 from __future__ import annotations
 
-import html
 import inspect
 import os
 import re
@@ -250,46 +249,3 @@ def _stale_attribute(error: AttributeError) -> str:
         f"Module {module.__name__} has no {name!r}. If you just added it, save the file and {RESTART}; "
         f"otherwise check the name."
     )
-
-
-# -- advice under a learner's own failing cells --------------------------------
-
-EXPLAINED = (NameError, FileNotFoundError, ImportError, AttributeError, TypeError)
-
-
-def _show_traceback_with_advice(shell, etype, value, tb, tb_offset=None):
-    """IPython's custom exception handler: the usual traceback, then our advice."""
-    shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
-    text = for_error(value)
-    if text:
-        from IPython.display import display
-
-        box = (
-            "<div class='course-advice' style='border-left:4px solid #b26a00;padding:0.2em 0.8em'>"
-            f"<strong>What probably happened:</strong> {_escape(text)}</div>"
-        )
-        display({"text/plain": f"What probably happened: {text}", "text/html": box}, raw=True)
-    return None
-
-
-def _escape(text: str) -> str:
-    return html.escape(text)
-
-
-def explain_errors() -> bool:
-    """Add our advice below the traceback of a cell that fails with a classic error.
-
-    Does nothing outside IPython and under nbgrader (graded runs stay as they are).
-    Returns True when the advice is switched on.
-    """
-    if os.environ.get("NBGRADER_EXECUTION"):
-        return False
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    if shell is None:
-        return False
-    shell.set_custom_exc(EXPLAINED, _show_traceback_with_advice)
-    return True

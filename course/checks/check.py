@@ -3,9 +3,11 @@
 A graded cell builds a ``Check`` with its grade id, records expectations with
 ``equal``, ``true`` and ``raises`` (each takes a *thunk*, a ``lambda`` that
 makes the call, so one failing line never hides the next), then calls
-``report()``. ``report`` shows one line per expectation, saying what was
-called, what came back and what was expected, and raises ``AssertionError``
-when any line failed, which is what makes nbgrader give the cell zero.
+``report()``. ``report`` shows one line per expectation (through
+``course.checks.publish``), saying what was called, what came back and what was
+expected, and raises ``AssertionError`` when any line failed, which is what makes
+nbgrader give the cell zero. Pass and fail are decided here only: the grading seal
+fingerprints this module.
 
 Nothing here writes to stderr: nbgrader scores a cell zero when it does.
 
@@ -18,12 +20,13 @@ the call or the values, so grading feedback cannot give hidden tests away.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from course.checks import advice
-from course.lab import display
+from course.checks.publish import show_check
+from course.core import progress as progress_store
+from course.core.protocol import under_nbgrader
 
 MAX_REPR = 300
 
@@ -173,10 +176,8 @@ class Check:
     def report(self) -> None:
         """Show the outcome; raise ``AssertionError`` when any expectation failed."""
         result = self.as_dict()
-        display.show_check(result)
-        if not self.hidden and not os.environ.get("NBGRADER_EXECUTION"):
-            from course.core import progress as progress_store
-
+        show_check(result)
+        if not self.hidden and not under_nbgrader():
             progress_store.record_check(result)
         if not self.passed:
             raise AssertionError(f"{self.grade_id}: {self.summary()}")

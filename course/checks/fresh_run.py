@@ -34,12 +34,10 @@ _cache: dict[str, "FreshRun"] = {}
 
 @dataclass
 class FreshRun:
-    """What a fresh run saw: values per pass, the error if one stopped it, the copy's folder."""
+    """What a fresh run saw: values per pass, and the error if one stopped it."""
 
     passes: list[dict] = field(default_factory=list)
     error: str = ""
-    folder: Path | None = None
-    files_after: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -97,7 +95,7 @@ def run_fresh(
     copy_root = Path(tempfile.mkdtemp(prefix="course-fresh-run-"))
     folder = copy_root / notebook_path.resolve().parent.name
     shutil.copytree(notebook_path.resolve().parent, folder, ignore=COPY_IGNORE)
-    result = FreshRun(folder=folder)
+    result = FreshRun()
     kernel = original.metadata.get("kernelspec", {}).get("name", "python3")
     client = NotebookClient(fresh, timeout=timeout, kernel_name=kernel, resources={"metadata": {"path": str(folder)}})
     try:
@@ -116,7 +114,6 @@ def run_fresh(
         result.error = _first_line_of_error(error)
     result.passes = [_parse_collector(cell) for cell in fresh.cells if MARKER in cell.source]
     result.passes = [values for values in result.passes if values]
-    result.files_after = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
     shutil.rmtree(copy_root, ignore_errors=True)
     _cache[key] = result
     return result

@@ -3,8 +3,8 @@
 Learners see only the names: a surviving mutant is reported as the behaviour
 their tests leave unchecked, never as the change itself. Hidden mutants for
 grading live in the notebooks' hidden test blocks instead. Each variant must
-match the reference module exactly once (``tests/test_mutants.py`` checks that
-every one applies and that the reference tests of its step catch it).
+match the reference module exactly once (``tests/checks/test_mutants.py`` checks
+that every one applies and that the reference tests of its step catch it).
 """
 
 from __future__ import annotations

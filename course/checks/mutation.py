@@ -10,8 +10,10 @@ Two ways to run code under test:
 
 * ``run_script``: execute a script (a pipeline written from a notebook cell)
   in a fresh namespace and return its variables (step 2's golden master);
-* ``run_pytest``: run a learner's pytest file against a module in a scratch
-  folder, in a subprocess, so a failing test really fails (step 4 and later).
+* ``prefetch`` / ``outcome_for`` / ``catches``: run a learner's pytest file
+  against the reference module and its variants in a subprocess
+  (``course.checks.pytest_batch``), so a failing test really fails (step 4);
+  ``package_tests_fail`` runs a package's own tests on a variant (step 8 on).
 """
 
 from __future__ import annotations
@@ -98,54 +100,6 @@ class PytestOutcome:
     def failed(self) -> bool:
         """True when pytest ran tests and at least one failed (an error counts)."""
         return self.exit_code == 1
-
-
-def run_pytest(
-    test_files: list[Path],
-    module_files: dict[str, str],
-    extra: list[Path] = (),
-    timeout: int = 120,
-) -> PytestOutcome:
-    """Run ``test_files`` with pytest in a scratch folder holding ``module_files``.
-
-    ``module_files`` maps file names to their source (the reference or a
-    variant). ``extra`` files or folders (such as ``data/``) are copied too.
-    """
-    with tempfile.TemporaryDirectory(prefix="course-pytest-") as scratch:
-        folder = Path(scratch)
-        for name, source in module_files.items():
-            target = folder / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(source, encoding="utf-8")
-        for path in [*test_files, *extra]:
-            path = Path(path)
-            if path.is_dir():
-                shutil.copytree(path, folder / path.name)
-            else:
-                shutil.copy(path, folder / path.name)
-        command = [
-            sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--no-header",
-            "-o", "addopts=", "-o", "testpaths=", *[Path(p).name for p in test_files],
-        ]
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-        try:
-            result = subprocess.run(
-                command, cwd=folder, env=env, capture_output=True, text=True, timeout=timeout
-            )
-        except subprocess.TimeoutExpired:
-            return PytestOutcome(-1, 0, 0, f"pytest ran for more than {timeout} seconds")
-    return _outcome(result.returncode, result.stdout)
-
-
-def _outcome(exit_code: int, output: str) -> PytestOutcome:
-    import re
-
-    lines = [line for line in output.strip().splitlines() if line.strip()]
-    summary = lines[-1] if lines else ""
-    counts = {word: int(number) for number, word in re.findall(r"(\d+) (passed|failed|error|errors)", summary)}
-    passed = counts.get("passed", 0)
-    collected = passed + counts.get("failed", 0) + counts.get("error", 0) + counts.get("errors", 0)
-    return PytestOutcome(exit_code, collected, passed, summary)
 
 
 _outcomes: dict[str, PytestOutcome] = {}

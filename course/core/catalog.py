@@ -6,7 +6,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course import PACKAGE_DIR, REPO_DIR
+from course import REPO_DIR
+from course.core.errors import UsageError
 
 CATALOG_PATH = Path(__file__).resolve().parent / "catalog.toml"
 SOLUTIONS_DIR = REPO_DIR / "solutions"
@@ -14,8 +15,8 @@ EXERCISES_DIR = REPO_DIR / "exercises"
 SITE_DIR = REPO_DIR / "site"
 
 
-class CatalogError(ValueError):
-    """The registry is malformed; the message names the step and the field."""
+class CatalogError(UsageError):
+    """The registry is malformed, or names no such step; the message names the step and the field."""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from course.core.files import write_atomically
+
 MARKER_DIR = ".course"
 MARKER_FILE = "workspace.json"
 PROGRESS_FILE = "progress.json"
@@ -45,9 +47,7 @@ def load(workspace: Path) -> dict:
 def save(workspace: Path, results: dict) -> None:
     """Write the results atomically (a half-written file would lose progress)."""
     path = workspace / MARKER_DIR / PROGRESS_FILE
-    partial = path.with_suffix(".tmp")
-    partial.write_text(json.dumps(results, indent=1, sort_keys=True))
-    partial.replace(path)
+    write_atomically(path, json.dumps(results, indent=1, sort_keys=True))
 
 
 def step_state(check_ids, passed: dict) -> tuple[str, int]:

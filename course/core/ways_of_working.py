@@ -2,7 +2,7 @@
 
 This is the one place the list lives. The site's template page
 (``site/ways-of-working.md``) must have exactly these headings, in this order
-(``tests/test_site_content.py`` checks it), and step 12's capstone checks a
+(``tests/site/test_site_content.py`` checks it), and step 12's capstone checks a
 team's own document against the same list, so the two never disagree.
 """
 

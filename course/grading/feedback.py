@@ -6,7 +6,7 @@ autograded notebook, never from raw cell outputs: tracebacks and hidden test
 source never reach the page. On top of that:
 
 * only results a graded cell showed about itself count, and none from a cell
-  whose seal failed (``course.grading.guards``): learner code cannot put
+  whose seal failed (``course.grading.preprocessors.verify_seals``): learner code cannot put
   forged results on the page;
 * for a hidden check only the behaviour's name is shown, as exercism does;
 * every text that reaches the page is scrubbed of the step's hidden test
@@ -23,8 +23,10 @@ from pathlib import Path
 import nbformat
 
 from course.core.catalog import Step
-from course.core.cells import is_graded_test
-from course.lab.display import CHECK_MIMETYPE
+from course.core.cells import grade_id_of, hidden_test_lines, is_graded_test
+from course.core.files import write_atomically
+from course.core.protocol import CHECK_MIMETYPE
+from course.core.render import FAIL_COLOUR, PASS_COLOUR, line_html
 from course.grading.guards import INTEGRITY_ERROR
 
 DOCSTRING = re.compile(r'^\s*"""(.*?)"""', re.S)
@@ -41,7 +43,7 @@ def check_docstrings(step: Step) -> dict[str, str]:
         for cell in notebook.cells:
             if is_graded_test(cell):
                 match = DOCSTRING.match(cell.source)
-                found[cell.metadata["nbgrader"]["grade_id"]] = match.group(1).strip() if match else ""
+                found[grade_id_of(cell)] = match.group(1).strip() if match else ""
     return found
 
 
@@ -51,14 +53,8 @@ def hidden_lines(step: Step) -> frozenset[str]:
     hidden, given = set(), set()
     for name in step.notebooks:
         for cell in nbformat.read(str(step.solution_dir / name), as_version=4).cells:
-            inside = False
-            for line in cell.source.splitlines():
-                if "BEGIN HIDDEN TESTS" in line:
-                    inside = True
-                elif "END HIDDEN TESTS" in line:
-                    inside = False
-                else:
-                    (hidden if inside else given).add(line.strip())
+            for line, inside in hidden_test_lines(cell.source):
+                (hidden if inside else given).add(line.strip())
     return frozenset(line for line in hidden - given
                      if len(line) >= MIN_SECRET_LENGTH and not line.startswith("#"))
 
@@ -85,7 +81,7 @@ def check_results(autograded: Path) -> tuple[dict[str, list[dict]], dict[str, st
     for cell in notebook.cells:
         if cell.get("cell_type") != "code" or not is_graded_test(cell):
             continue
-        grade_id = cell.metadata["nbgrader"].get("grade_id")
+        grade_id = grade_id_of(cell)
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error" and output.get("ename") == INTEGRITY_ERROR:
                 distrusted[grade_id] = str(output.get("evalue", ""))
@@ -110,13 +106,8 @@ def _lines_html(results: list[dict], secrets: frozenset[str]) -> str:
                 items = "".join(f"<li>{text(name)}</li>" for name in missed)
                 parts.append(f"<p>Not yet handled (from the graded checks):</p><ul>{items}</ul>")
             continue
-        for line in lines:
-            passed = bool(line.get("passed"))
-            body = f"{'&#10004;' if passed else '&#10008;'} <code>{text(line.get('called', ''))}</code>"
-            if not passed:
-                body += (f"<br>got: <code>{text(line.get('got', ''))}</code>"
-                         f"<br>expected: <code>{text(line.get('expected', ''))}</code>")
-            parts.append(f"<div class='line'>{body}</div>")
+        for line in lines:  # the kernel's renderer; advice spoke of the learner's kernel, not the grader's
+            parts.append(f"<div class='line'>{line_html(line, text=text)}</div>")
     return "".join(parts)
 
 
@@ -163,6 +154,8 @@ def render(result, step: Step, notebook: str, base: Path | None = None) -> str:
         max_score=f"{result.max_score:g}",
         status=html.escape(scrub(learner_status(result.status), secrets)),
         body="\n".join(rows),
+        pass_colour=PASS_COLOUR,
+        fail_colour=FAIL_COLOUR,
     )
 
 
@@ -171,10 +164,7 @@ def write_feedback(result, step: Step, feedback_dir: Path, base: Path | None = N
     written = []
     for notebook in step.notebooks:
         path = feedback_dir / result.learner / step.slug / (Path(notebook).stem + ".html")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        partial.write_text(render(result, step, notebook, base), encoding="utf-8")
-        partial.replace(path)
+        write_atomically(path, render(result, step, notebook, base))
         written.append(path)
     return written
 
@@ -184,7 +174,7 @@ PAGE = """<!doctype html>
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 50rem; margin: 2rem auto; line-height: 1.45; }}
 section {{ border-left: 4px solid #999; padding: 0.2rem 1rem; margin: 1rem 0; }}
-section.pass {{ border-color: #1b7f3b; }} section.fail {{ border-color: #b3261e; }}
+section.pass {{ border-color: {pass_colour}; }} section.fail {{ border-color: {fail_colour}; }}
 code {{ background: #f3f3f3; padding: 0 0.2em; }} .doc {{ color: #444; }} .hint {{ background: #fff8e1; padding: 0.4rem; }}
 </style></head>
 <body>

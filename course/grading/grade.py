@@ -11,30 +11,27 @@ Input: ``SUBMITTED/<learner>/<step>/<notebook>.ipynb``. Output, in ``OUT``:
   they hold the hidden tests);
 * ``results/<learner>/<step>.json`` the stored results.
 
-nbgrader does the grading, in worker processes (``--jobs``), each with its own
-scratch course directory and gradebook; only this process writes to OUT.
+nbgrader does the grading, in worker processes (``--jobs``, ``course.grading.pool``),
+each with its own scratch course directory and gradebook (``course.grading.worker``);
+only this process writes to OUT.
 Before nbgrader sees a submission, ``course.grading.intake`` reads and repairs
-it; while it runs, ``course.grading.guards`` and ``course.grading.sandbox`` keep the
+it; while it runs, ``course.grading.preprocessors`` and ``course.grading.sandbox`` keep the
 learner's code in its place.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import re
-import shutil
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from pathlib import Path
 
-from course.grading import store
 from course.core.catalog import CatalogError, Step, find_step, load_steps
+from course.grading import store
+from course.grading.pool import run_workers
 from course.grading.result import Result, Submission, number
+from course.grading.worker import Graded, Settings
 
 LEARNER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -59,172 +56,7 @@ def find_submissions(submitted: Path, steps: list[Step]) -> tuple[list[Submissio
     return found, unusable
 
 
-# -- one worker: a scratch nbgrader course directory, reused for its submissions --
-
-
-@dataclass(frozen=True)
-class Settings:
-    """How every worker grades: the per-cell time limit, the sandbox, the run's scratch folder."""
-
-    timeout: int | None
-    sandboxed: bool
-    scratch: str
-
-
-_worker: dict = {}
-
-
-# One thread per kernel for the numeric libraries: N workers then use N cores, not N times
-# all of them, and sums come out the same whatever --jobs is.
-SINGLE_THREADED = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-
-
-def _worker_api(settings: Settings):
-    """The nbgrader API of this process's scratch course directory (made on first use)."""
-    from course.grading.nbgrader_setup import make_api
-
-    if "api" not in _worker:
-        for name, value in SINGLE_THREADED.items():
-            os.environ.setdefault(name, value)  # inherited by every kernel this worker starts
-        root = Path(tempfile.mkdtemp(prefix="worker-", dir=settings.scratch))
-        _worker.update(api=make_api(root, settings.timeout, guarded=True, sandboxed=settings.sandboxed),
-                       generated=set())
-    return _worker["api"]
-
-
-def _release_dir(api, step: Step) -> Path:
-    """The step's released folder in the scratch course, generated once per worker."""
-    from course.grading.nbgrader_setup import copy_source, generate
-
-    root = Path(api.coursedir.root)
-    if step.slug not in _worker["generated"]:
-        copy_source(step.solution_dir, root)
-        generate(api, root, step.slug)
-        _worker["generated"].add(step.slug)
-    return Path(api.coursedir.format_path(api.coursedir.release_directory, ".", step.slug))
-
-
-@dataclass
-class Graded:
-    """What a worker hands back: the result, and the text of each autograded notebook."""
-
-    result: Result
-    notebooks: dict
-
-
-def grade_one(submission: Submission, settings: Settings) -> Graded:
-    """Take in, autograde and check one submission in this process's scratch course directory."""
-    import nbformat
-
-    from course.grading.guards import findings, restore_stash
-    from course.grading.intake import review_flags, take_in
-    from course.grading.nbgrader_setup import ignore_patterns, quiet_warnings
-
-    quiet_warnings()
-    step = find_step(submission.step_slug)
-    api = _worker_api(settings)
-    release = _release_dir(api, step)
-    target = Path(api.coursedir.format_path(api.coursedir.submitted_directory, submission.learner, step.slug))
-    autograded = Path(api.coursedir.format_path(api.coursedir.autograded_directory, submission.learner, step.slug))
-    for folder in (target, autograded):
-        shutil.rmtree(folder, ignore_errors=True)
-    target.mkdir(parents=True)
-
-    intake = take_in(submission.folder, step.notebooks, release, ignore_patterns())
-    for name, notebook in intake.notebooks.items():
-        nbformat.write(notebook, str(target / name))
-
-    result = Result(submission.learner, step.slug, 0, step.points)
-    problems = list(intake.problems)
-    if intake.notebooks:
-        outcome = api.autograde(step.slug, submission.learner)
-        restore_stash(autograded)
-        if not outcome.get("success"):
-            result.failed = True
-            problems.append("grading-error: " + nbgrader_error(outcome))
-    _read_scores(api, result, step)
-    notebooks = {}
-    for name, notebook in intake.notebooks.items():
-        if (autograded / name).exists():
-            notebooks[name] = (autograded / name).read_text(encoding="utf-8")
-            problems += findings(autograded / name)
-        problems += review_flags(notebook, name)
-    result.status = "; ".join(problems) if problems else "ok"
-    for folder in (target, autograded):  # the next learner graded here finds nothing of this one
-        shutil.rmtree(folder, ignore_errors=True)
-    return Graded(result, notebooks)
-
-
-def _read_scores(api, result: Result, step: Step) -> None:
-    from nbgrader.api import Gradebook, MissingEntry
-
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
-        try:
-            submission = gradebook.find_submission(step.slug, result.learner)
-        except MissingEntry:
-            return
-        result.score = float(submission.score)
-        for notebook in submission.notebooks:
-            for grade in notebook.grades:
-                result.cells[grade.name] = {
-                    "score": float(grade.score),
-                    "max_score": float(grade.max_score),
-                    "notebook": notebook.name + ".ipynb",
-                }
-
-
-EXCEPTION_LINE = re.compile(r"^\s*([\w.]*(Error|Exception|Exit)\w*): (.+)$")
-
-
-def nbgrader_error(outcome: dict) -> str:
-    """The line that says what went wrong in a failed nbgrader call (not nbgrader's 'see above')."""
-    text = (outcome.get("log") or "") + "\n" + (outcome.get("error") or "")
-    causes = [line.strip() for line in text.splitlines()
-              if EXCEPTION_LINE.match(line) and "NbGraderException" not in line]
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    found = causes[-1] if causes else (lines[-1] if lines else "nbgrader failed without saying why")
-    return found[:200]
-
-
-def failed_result(submission: Submission, status: str) -> Graded:
-    """A submission grading could not finish: score unknown, so an earlier result is kept."""
-    step = find_step(submission.step_slug)
-    return Graded(Result(submission.learner, step.slug, 0, step.points, status, failed=True), {})
-
-
-def grade_in_worker(submission: Submission, settings: Settings) -> Graded:
-    """``grade_one``, turning any error of the grader into a failed result: the batch goes on."""
-    try:
-        return grade_one(submission, settings)
-    except Exception as error:
-        return failed_result(submission, f"grading-error: {type(error).__name__}: {error}")
-
-
-# -- the class: workers, progress, the store ----------------------------------------------
-
-
-def run_workers(submissions: list[Submission], settings: Settings, jobs: int):
-    """Grade ``submissions`` in ``jobs`` worker processes; yield ``Graded`` as they finish.
-
-    A worker that dies takes the submissions it was running down with it; each
-    of those is graded again alone, in a fresh worker, and gets a failed
-    result if that worker dies too.
-    """
-    context = multiprocessing.get_context("spawn")
-    crashed = []
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(submissions))), mp_context=context) as pool:
-        futures = {pool.submit(grade_in_worker, submission, settings): submission for submission in submissions}
-        for future in as_completed(futures):
-            try:
-                yield future.result()
-            except BrokenProcessPool:
-                crashed.append(futures[future])
-    for submission in crashed:
-        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-            try:
-                yield pool.submit(grade_in_worker, submission, settings).result()
-            except BrokenProcessPool:
-                yield failed_result(submission, "grading-error: the grading process stopped while grading this")
+# -- the class: progress, the store ----------------------------------------------------------
 
 
 class Progress:
@@ -291,8 +123,8 @@ def by_learner(results) -> list[Result]:
 
 def main_grade(submitted: Path, out: Path, jobs: int, timeout: int | None, sandbox: str = "auto") -> int:
     """The CLI's ``grade``: exit 0 when every submission got a row, 2 when grading could not start."""
-    from course.grading.store import OutFolderBusy
     from course.grading.sandbox import SandboxUnavailable
+    from course.grading.store import OutFolderBusy
 
     if not submitted.is_dir():
         print(f"course grade: {submitted} is not a folder. Give the folder that holds "

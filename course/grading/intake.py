@@ -25,14 +25,15 @@ from pathlib import Path
 
 import nbformat
 
+from course.core.cells import NBGRADER, grade_id_of, has_nbgrader_meta, is_protected, without_hidden_tests
+
 MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024
 MAX_LISTED = 4
-BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"  # nbgrader's default delimiters
 
 
 @dataclass
 class Intake:
-    """What grading gets from a submission folder: repaired notebooks, files to keep, and problems."""
+    """What grading gets from a submission folder: the repaired notebooks and the problems found."""
 
     notebooks: dict = field(default_factory=dict)  # expected notebook name -> repaired NotebookNode
     problems: list = field(default_factory=list)
@@ -105,36 +106,12 @@ def read_notebook(path: Path, name: str) -> tuple[object | None, list[str]]:
 # -- repairing ------------------------------------------------------------------------------
 
 
-def grade_id(cell) -> str | None:
-    meta = cell.get("metadata", {}).get("nbgrader")
-    return meta.get("grade_id") if isinstance(meta, dict) else None
-
-
-def is_protected(cell) -> bool:
-    """A cell the learner may not change: locked, or a graded test."""
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return bool(meta.get("locked")) or (bool(meta.get("grade")) and not meta.get("solution"))
-
-
 def fresh_copy(cell):
     """The released cell, without outputs."""
     restored = copy.deepcopy(cell)
     if restored.cell_type == "code":
         restored.outputs, restored.execution_count = [], None
     return restored
-
-
-def without_hidden_tests(source: str) -> str:
-    """``source`` without its BEGIN/END HIDDEN TESTS regions (as nbgrader releases it)."""
-    kept, hidden = [], False
-    for line in source.split("\n"):
-        if BEGIN_HIDDEN in line:
-            hidden = True
-        elif END_HIDDEN in line:
-            hidden = False
-        elif not hidden:
-            kept.append(line)
-    return "\n".join(kept)
 
 
 def same_text(submitted, released) -> bool:
@@ -174,11 +151,11 @@ def repair(notebook, released) -> tuple[object, Repairs]:
     A given cell that is missing goes back just before the next given cell that
     is present, so it follows the learner's answer to it.
     """
-    reference = {grade_id(cell): cell for cell in released.cells if grade_id(cell)}
+    reference = {grade_id_of(cell): cell for cell in released.cells if grade_id_of(cell)}
     protected = [i for i, cell in reference.items() if is_protected(cell)]
     repairs, seen, cells = Repairs(), set(), []
     for cell in notebook.cells:  # cells that carry nbgrader metadata
-        known = grade_id(cell)
+        known = grade_id_of(cell)
         if known in reference and known not in seen:
             seen.add(known)
             if known in protected:
@@ -186,14 +163,14 @@ def repair(notebook, released) -> tuple[object, Repairs]:
                     repairs.edited.append(known)
                 cell = fresh_copy(reference[known])
             else:
-                cell.metadata["nbgrader"] = copy.deepcopy(reference[known].metadata["nbgrader"])
-        elif "nbgrader" in cell.get("metadata", {}):
+                cell.metadata[NBGRADER] = copy.deepcopy(reference[known].metadata[NBGRADER])
+        elif has_nbgrader_meta(cell):
             if known in seen:
                 repairs.duplicates.append(known)
-            del cell.metadata["nbgrader"]  # a copy, or a cell this step does not have
+            del cell.metadata[NBGRADER]  # a copy, or a cell this step does not have
         cells.append(cell)
     for index, cell in enumerate(cells):  # given cells that lost their metadata, recognised by their text
-        if grade_id(cell) is None:
+        if grade_id_of(cell) is None:
             match = next((i for i in protected if i not in seen and same_text(cell, reference[i])), None)
             if match:
                 cells[index] = fresh_copy(reference[match])
@@ -202,7 +179,7 @@ def repair(notebook, released) -> tuple[object, Repairs]:
     order = list(reference)
     for position, missing in enumerate(order):  # given cells that are gone: back before their successor
         if missing in protected and missing not in seen:
-            present = [grade_id(cell) for cell in cells]
+            present = [grade_id_of(cell) for cell in cells]
             later = [i for i in order[position + 1:] if i in present]
             at = present.index(later[0]) if later else len(cells)
             cells.insert(at, fresh_copy(reference[missing]))
@@ -255,7 +232,7 @@ def take_in(folder: Path, expected: tuple[str, ...], release_dir: Path, ignore: 
         if notebook is None:
             continue
         released = nbformat.read(str(release_dir / name), as_version=4)
-        code_ids = {grade_id(cell) for cell in released.cells if cell.cell_type == "code"}
+        code_ids = {grade_id_of(cell) for cell in released.cells if cell.cell_type == "code"}
         notebook, repairs = repair(notebook, released)
         intake.problems += repairs.statuses(name, code_ids)
         intake.notebooks[name] = notebook
@@ -273,7 +250,7 @@ def take_in(folder: Path, expected: tuple[str, ...], release_dir: Path, ignore: 
 # Things learner code has no reason to touch in this course; finding one does not change
 # the score (the seals do that) but asks the instructor to read the autograded notebook.
 REVIEW_WORDS = ("input_transformers", "ast_transformers", "input_transformer_manager", "course.checks",
-                "grading_seal", "os._exit", "run_cell", "events.register")
+                "course.grading", "os._exit", "run_cell", "events.register")
 
 
 def review_flags(notebook, name: str) -> list[str]:

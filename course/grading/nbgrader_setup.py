@@ -22,7 +22,7 @@ CONFIG_FILE = REPO_DIR / "nbgrader_config.py"
 def course_config(root: Path, timeout: int | None = None, guarded: bool = False, sandboxed: bool = False):
     """The course's nbgrader config, pointed at the scratch course directory ``root``.
 
-    ``guarded`` puts ``course.grading.guards`` around nbgrader's Execute (for
+    ``guarded`` puts ``course.grading.preprocessors`` around nbgrader's Execute (for
     ``course grade``); ``sandboxed`` starts kernels inside bubblewrap
     (``course.grading.sandbox``). Plain nbgrader, run on nbgrader_config.py, has neither.
     """
@@ -52,7 +52,7 @@ def guarded_preprocessors() -> list:
     from nbgrader.converters import Autograde
     from nbgrader.preprocessors import Execute
 
-    from course.grading.guards import GuardedExecute, PrepareWorkdir, SealGradedCells, VerifySeals
+    from course.grading.preprocessors import GuardedExecute, PrepareWorkdir, SealGradedCells, VerifySeals
 
     chain = []
     for preprocessor in Autograde.class_traits()["autograde_preprocessors"].default():

@@ -2,18 +2,18 @@
 
 At grading time ``course grade`` adds one line to every graded test cell::
 
-    __import__("course.grading.seal").grading_seal.seal("step00_rows_used", "<random nonce>")
+    __import__("course.grading.seal").grading.seal.seal("step00_rows_used", "<random nonce>")
 
 The nonce is drawn afresh for every cell of every run, so learner code that
 ran earlier cannot know it. ``seal`` shows a ``SEAL_MIMETYPE`` output with the
 nonce and what it found wrong in the kernel: checking code that is not the
 course's (``course.checks.check`` or the builtins it relies on were replaced) or
 input/AST transformers that learner code installed. The grader
-(``course.grading.guards``) scores a cell zero when its seal is missing, has
+(``course.grading.preprocessors.verify_seals``) scores a cell zero when its seal is missing, has
 the wrong nonce, or reports a problem.
 
 This module runs inside the learner's kernel: it imports only the standard
-library until ``seal`` is called.
+library and ``course.core.protocol`` until ``seal`` is called.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ import os
 import sys
 import types
 
-SEAL_MIMETYPE = "application/vnd.course.seal+json"
+from course.core.protocol import SEAL_MIMETYPE
+
 # builtins the checks call; replacing one of them could make a failing check pass
 CHECKED_BUILTINS = ("all", "any", "bool", "callable", "float", "hasattr", "int", "isinstance", "len",
                     "repr", "str", "type", "getattr", "issubclass", "list", "dict", "set", "tuple")
@@ -79,7 +80,8 @@ def checks_fingerprint(module: types.ModuleType | None = None) -> str:
         if isinstance(value, (types.FunctionType, type)) and getattr(value, "__module__", "") == "course.checks.check":
             _object_digest(name, value, digest)
         elif isinstance(value, types.FunctionType) or (isinstance(value, type) and name in ("Check", "Line")):
-            digest.update(f"foreign:{name}".encode())  # something put in place of the course's own
+            origin = f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', '')}"
+            digest.update(f"foreign:{name}:{origin}".encode())  # imported helpers, or a replacement
     return digest.hexdigest()
 
 

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
-import os
-import shutil
 from pathlib import Path
 
+from course.core.files import write_atomically, write_folder_atomically
 from course.grading.result import CSV_FIELDS, Result
 
 RESULTS = "results"
@@ -50,14 +50,6 @@ def locked(out: Path):
         except OSError:
             raise OutFolderBusy(f"another `course grade` is writing to {out}: wait for it, or use another --out")
         yield
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
 
 
 def result_path(out: Path, learner: str, step: str) -> Path:
@@ -112,27 +104,14 @@ def keep_autograded(out: Path, result: Result, notebooks: dict[str, str]) -> Non
     notebooks' paths relative to ``out``.
     """
     target = out / AUTOGRADED / result.learner / result.step
-    incoming = target.with_name(target.name + ".incoming")
-    shutil.rmtree(incoming, ignore_errors=True)
-    incoming.mkdir(parents=True)
-    for name, text in notebooks.items():
-        (incoming / name).write_text(text, encoding="utf-8")
-    outgoing = target.with_name(target.name + ".outgoing")
-    shutil.rmtree(outgoing, ignore_errors=True)
-    if target.exists():
-        os.replace(target, outgoing)
-    os.replace(incoming, target)
-    shutil.rmtree(outgoing, ignore_errors=True)
+    write_folder_atomically(target, notebooks)
     result.autograded = {name: (target / name).relative_to(out).as_posix() for name in notebooks}
 
 
 def write_grades(results: list[Result], path: Path) -> None:
     """Write grades.csv atomically, one row per result."""
-    rows = [result.row() for result in results]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    with open(partial, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(partial, path)
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=CSV_FIELDS)
+    writer.writeheader()
+    writer.writerows(result.row() for result in results)
+    write_atomically(path, text.getvalue())

@@ -14,9 +14,8 @@ from functools import lru_cache
 
 import ipywidgets as widgets
 
-from course.lab.display import lines_html
-
-PASS_COLOUR, FAIL_COLOUR = "#1b7f3b", "#b3261e"
+from course.core.render import colour as result_colour
+from course.core.render import lines_html
 
 
 @lru_cache(maxsize=1)
@@ -80,8 +79,8 @@ def build_panel(result: dict) -> widgets.VBox:
     if hints and not result["passed"]:
         hint_button = HintButton(hints)
         children += [hint_button.button, hint_button.area]
-    colour = PASS_COLOUR if result["passed"] else FAIL_COLOUR
-    layout = widgets.Layout(border_left=f"4px solid {colour}", padding="0.2em 0.8em", align_items="flex-start")
+    border = f"4px solid {result_colour(result['passed'])}"
+    layout = widgets.Layout(border_left=border, padding="0.2em 0.8em", align_items="flex-start")
     panel = widgets.VBox(children, layout=layout)
     panel.add_class("course-check-panel")
     panel.add_class("course-check-passed" if result["passed"] else "course-check-failed")

@@ -9,15 +9,20 @@ redraws itself each time a check in the same kernel reports.
 from __future__ import annotations
 
 import html
-import os
 from pathlib import Path
 
 from course.core import progress as progress_store
 from course.core.catalog import Step, find_step, load_steps
+from course.core.protocol import under_nbgrader
+from course.core.render import ADVICE_COLOUR, NEUTRAL_COLOUR, PASS_COLOUR
 from course.lab.display import in_live_kernel, widget_view
 
 SYMBOL = {progress_store.DONE: "&#10004;", progress_store.PARTIAL: "&#9680;", progress_store.NOT_STARTED: "&#183;"}
-COLOUR = {progress_store.DONE: "#1b7f3b", progress_store.PARTIAL: "#b26a00", progress_store.NOT_STARTED: "#777"}
+COLOUR = {
+    progress_store.DONE: PASS_COLOUR,
+    progress_store.PARTIAL: ADVICE_COLOUR,
+    progress_store.NOT_STARTED: NEUTRAL_COLOUR,
+}
 NOT_IN_WORKSPACE = (
     "Progress is kept in your workspace, and this notebook is not in one. "
     "Start the course with `course start` to work in your own workspace."
@@ -82,9 +87,11 @@ def _redraw(workspace: Path, _results: dict) -> None:
 def show_progress(step: str) -> None:
     """Show the progress view for the notebook of ``step`` (slug or number).
 
-    Silent under nbgrader; a short note outside a workspace; never raises.
+    Runs in a kernel (it needs IPython). Silent under nbgrader; a short note
+    instead of the view for an unknown step or outside a workspace, so a typo
+    in the first cell never stops Run All.
     """
-    if os.environ.get("NBGRADER_EXECUTION"):
+    if under_nbgrader():
         return
     from IPython import get_ipython
     from IPython.display import display

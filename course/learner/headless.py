@@ -18,7 +18,8 @@ import nbformat
 
 from course.core import progress as progress_store
 from course.core.catalog import Step
-from course.lab.display import CHECK_MIMETYPE, HEADLESS_ENV, as_text
+from course.core.protocol import CHECK_MIMETYPE, HEADLESS_ENV
+from course.core.render import as_text
 
 
 @dataclass

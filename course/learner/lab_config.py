@@ -13,6 +13,7 @@ import json
 import os
 from pathlib import Path
 
+from course.core.files import write_atomically
 from course.core.progress import MARKER_DIR
 
 CONFIG_DIR = "jupyter"
@@ -74,6 +75,4 @@ def learner_environment(workspace: Path, base: dict | None = None) -> dict:
 
 
 def _write_json(path: Path, data: dict) -> None:
-    partial = path.with_suffix(".tmp")
-    partial.write_text(json.dumps(data, indent=1) + "\n")
-    partial.replace(path)
+    write_atomically(path, json.dumps(data, indent=1) + "\n")

@@ -14,13 +14,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from course import REPO_DIR
 from course.core.catalog import EXERCISES_DIR, Step
+from course.core.errors import UsageError
+from course.core.files import copy_atomically, write_atomically
 from course.core.progress import MARKER_DIR, MARKER_FILE
 
 MANIFEST_FILE = "manifest.json"
@@ -63,18 +64,10 @@ def _shipped_files(step: Step, exercises_dir: Path) -> list[Path]:
 def _check_location(workspace: Path) -> None:
     resolved = workspace.resolve()
     if resolved == REPO_DIR or REPO_DIR in resolved.parents:
-        raise ValueError(
+        raise UsageError(
             f"{workspace} is inside the course repository; a workspace there could be lost on "
             "`git clean`. Choose a folder outside it, for example ~/prototype-to-production-workspace."
         )
-
-
-def copy_atomically(source: Path, target: Path) -> None:
-    """Copy ``source`` to ``target`` so that ``target`` is never half-written (an interrupted copy)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.course-partial")
-    shutil.copy2(source, partial)
-    partial.replace(target)
 
 
 def beside_name(path: Path, digest: str) -> Path:
@@ -115,9 +108,7 @@ def update_workspace(workspace: Path, steps: list[Step], exercises_dir: Path = E
                     copy_atomically(source, new)
                 report.beside.append((relative, new.relative_to(workspace).as_posix()))
             manifest[relative] = shipped
-    partial = manifest_path.with_suffix(".tmp")
-    partial.write_text(json.dumps(manifest, indent=1, sort_keys=True))
-    partial.replace(manifest_path)
+    write_atomically(manifest_path, json.dumps(manifest, indent=1, sort_keys=True))
     return report
 
 

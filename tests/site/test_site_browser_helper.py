@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 import browser
+import pytest
 
 
 def test_without_chromium_browser_tests_skip_and_say_how_to_get_it(tmp_path, monkeypatch):
@@ -26,6 +25,6 @@ def test_without_chromium_browser_tests_fail_when_ci_requires_them(tmp_path, mon
 def test_screenshots_go_to_the_ignored_folder():
     assert browser.screenshot_path("x").name == "x.png"
     assert browser.screenshot_path("x.png").name == "x.png"
-    assert browser.SCREENSHOTS_DIR.relative_to(Path(__file__).parent).as_posix() == "screenshots"
-    gitignore = (Path(__file__).parents[1] / ".gitignore").read_text().splitlines()
+    assert browser.SCREENSHOTS_DIR.relative_to(Path(__file__).parents[1]).as_posix() == "screenshots"
+    gitignore = (Path(__file__).parents[2] / ".gitignore").read_text().splitlines()
     assert "tests/screenshots/" in gitignore

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from course import REPO_DIR, __version__
-from course.core.catalog import CatalogError, find_step, load_steps
+from course.core.catalog import find_step, load_steps
+from course.core.errors import UsageError
 
 
 def _steps_named(names: list[str]):
@@ -146,8 +147,25 @@ def cmd_bench_checks(args) -> int:
     return run(args.steps)
 
 
+def cmd_gates(args) -> int:
+    from course.authoring.gates import run_gates
+
+    return run_gates()
+
+
+FAST_LANE = ["-m", "not slow"]  # `course test --fast`: leave out what grades a class, releases the course or benchmarks
+
+
 def cmd_test(args) -> int:
-    return subprocess.call([sys.executable, "-m", "pytest", *args.pytest_args], cwd=REPO_DIR)
+    lane = FAST_LANE if args.fast else []
+    return subprocess.call([sys.executable, "-m", "pytest", *lane, *args.pytest_args], cwd=REPO_DIR)
+
+
+def _test_args(argv: list[str]):
+    """``course test [--fast] ARGS...``: every ARG goes to pytest untouched, options too (``-q``, ``-k x``)."""
+    rest = argv[1:]
+    fast = rest[:1] == ["--fast"]
+    return argparse.Namespace(command="test", func=cmd_test, fast=fast, pytest_args=rest[1:] if fast else rest)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -214,16 +232,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("steps", nargs="*", help="steps to measure (default: all)")
     p.set_defaults(func=cmd_bench_checks)
 
-    p = sub.add_parser("test", help="run the course's own test suite (pytest)")
-    p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed to pytest")
+    p = sub.add_parser("gates", help="run the course's own quality gates: ruff, ruff format, mypy, import contracts (authors)")
+    p.set_defaults(func=cmd_gates)
+
+    p = sub.add_parser("test", help="run the course's own test suite (pytest)",
+                       description="Run the course's own test suite with pytest. The whole suite grades every step's "
+                                   "notebooks through nbgrader and takes 20 minutes or more on two cores; "
+                                   "--fast leaves those tests out.")
+    p.add_argument("--fast", action="store_true",
+                   help='the fast lane (under two minutes): pytest -m "not slow", without the tests that grade a '
+                        "whole class, release the whole course or run a benchmark; must come first")
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER,
+                   help="passed to pytest as they are (for example -q, -k NAME, a test path)")
     p.set_defaults(func=cmd_test)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["test"] and not set(argv[1:2]) & {"-h", "--help"}:
+        args = _test_args(argv)  # argparse would refuse pytest's own options
+    else:
+        args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (CatalogError, ValueError) as error:
+    except UsageError as error:  # the person's input: a message, no traceback; anything else is a bug
         print(f"course {args.command}: {error}", file=sys.stderr)
         return 2

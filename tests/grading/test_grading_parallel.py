@@ -12,10 +12,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import add_solution_untouched_and_stubs
-from course.grading import store
+
 from course.core.catalog import load_steps
+from course.grading import store
 from course.grading.grade import Graded, file_graded, grade_class
 from course.grading.result import Result
 
@@ -44,17 +44,20 @@ def comparable(result: Result) -> tuple:
     return result.learner, result.step, result.score, result.max_score, result.status, result.cells
 
 
+@pytest.mark.slow  # grades the first step's class twice
 def test_jobs_2_gives_the_same_results_as_jobs_1(one_worker):
     assert len(one_worker["first"]) >= 3
     assert [comparable(r) for r in one_worker["again"]] == [comparable(r) for r in one_worker["first"]]
 
 
+@pytest.mark.slow  # grades the first step's class twice
 def test_scores_vary_across_the_class(one_worker):
     scores = {result.learner: result.score for result in one_worker["first"]}
     assert scores["solution"] == STEP.points and scores["untouched"] == 0
     assert any(0 < score < STEP.points for score in scores.values())
 
 
+@pytest.mark.slow  # grades the first step's class twice
 def test_regrading_into_the_same_folder_changes_nothing(one_worker):
     out, before = one_worker["out"], one_worker["before"]
     assert (out / "grades.csv").read_text() == before["csv"]
@@ -62,6 +65,7 @@ def test_regrading_into_the_same_folder_changes_nothing(one_worker):
     assert {p.name + p.parent.name: p.read_text() for p in (out / "results").rglob("*.json")} == before["results"]
 
 
+@pytest.mark.slow  # grades the first step's class twice
 def test_progress_is_shown_per_submission(one_worker):
     lines = one_worker["progress"]
     assert lines[0].startswith(("sandbox:", "WARNING"))
@@ -70,6 +74,7 @@ def test_progress_is_shown_per_submission(one_worker):
     assert lines[-1].endswith("~0s left)")
 
 
+@pytest.mark.slow  # grades the first step's class twice
 def test_a_failed_regrade_keeps_the_earlier_result(one_worker, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(one_worker["out"], out)
@@ -107,6 +112,7 @@ def test_two_runs_cannot_write_to_one_folder(tmp_path):
 KILL_THE_GRADER = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"
 
 
+@pytest.mark.slow  # a real nbgrader run of two learners, one of whom kills its worker
 def test_without_a_sandbox_a_learner_who_kills_the_grader_gets_a_row_and_the_batch_goes_on(tmp_path):
     submitted = tmp_path / "submitted"
     shutil.copytree(STEP.solution_dir, submitted / "solo" / STEP.slug)

@@ -8,6 +8,7 @@ import pytest
 
 from course import REPO_DIR
 from course.core.catalog import EXERCISES_DIR, load_steps
+from course.core.errors import UsageError
 from course.learner.workspace import beside_name, is_untouched, sha256, update_workspace
 
 STEPS = load_steps()
@@ -90,7 +91,7 @@ def test_untouched_detection(tmp_path):
 
 
 def test_workspace_inside_the_repository_is_refused():
-    with pytest.raises(ValueError, match="outside"):
+    with pytest.raises(UsageError, match="outside"):
         update_workspace(REPO_DIR / "my-workspace", STEPS)
     assert not (REPO_DIR / "my-workspace").exists()
 

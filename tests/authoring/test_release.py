@@ -6,16 +6,16 @@ import shutil
 
 import nbformat
 import pytest
-
-from course.core.catalog import EXERCISES_DIR, load_steps
-from course.authoring.release import build_release, release_differences, stray_step_folders
-
 from sources import split_lines, telling
+
+from course.authoring.release import build_release, release_differences, stray_step_folders
+from course.core.catalog import EXERCISES_DIR, load_steps
 
 STEPS = load_steps()
 SLUGS = [step.slug for step in STEPS]
 
 
+@pytest.mark.slow  # releases the whole course into a scratch folder
 def test_exercises_are_up_to_date():
     problems = release_differences(STEPS) + stray_step_folders(STEPS)
     assert not problems, "run `course release`:\n" + "\n".join(problems)

@@ -11,15 +11,18 @@ import sys
 import nbformat
 import pytest
 
-from course import REPO_DIR, PACKAGE_DIR
+from course import PACKAGE_DIR, REPO_DIR
 from course.core.catalog import load_steps
-from course.lab.display import CHECK_MIMETYPE
+from course.core.cells import NBGRADER, grade_id_of, is_graded_test, is_solution, nbgrader_meta
+from course.core.protocol import CHECK_MIMETYPE, SEAL_MIMETYPE
 from course.grading.feedback import hidden_lines, render, scrub
-from course.grading.guards import INTEGRITY_ERROR, seal_problem, sealed_source
+from course.grading.guards import INTEGRITY_ERROR
 from course.grading.intake import read_notebook, repair, take_in
+from course.grading.preprocessors.seal_cells import sealed_source
+from course.grading.preprocessors.verify_seals import seal_problem
 from course.grading.result import Result
-from course.grading.seal import SEAL_MIMETYPE, checks_fingerprint, replaced_builtins
 from course.grading.sandbox import bwrap_command, choose
+from course.grading.seal import checks_fingerprint, replaced_builtins
 
 STEP = load_steps()[0]
 NOTEBOOK = STEP.notebooks[0]
@@ -30,12 +33,11 @@ def released():
 
 
 def ids(notebook) -> list:
-    return [cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") for cell in notebook.cells]
+    return [grade_id_of(cell) for cell in notebook.cells]
 
 
 def first_test_index(notebook) -> int:
-    return next(i for i, c in enumerate(notebook.cells) if c.metadata.get("nbgrader", {}).get("grade")
-                and not c.metadata["nbgrader"].get("solution"))
+    return next(i for i, c in enumerate(notebook.cells) if is_graded_test(c))
 
 
 # -- intake --------------------------------------------------------------------------------
@@ -63,11 +65,11 @@ def test_an_edited_locked_cell_is_put_back():
 def test_stripped_metadata_is_recognised_by_text_and_answers_are_kept():
     notebook = released()
     for cell in notebook.cells:
-        cell.metadata.pop("nbgrader", None)
-    answer = next(i for i, c in enumerate(released().cells) if c.metadata["nbgrader"].get("solution"))
+        cell.metadata.pop(NBGRADER, None)
+    answer = next(i for i, c in enumerate(released().cells) if is_solution(c))
     notebook.cells[answer].source = "my_answer = 42"
     repaired, repairs = repair(notebook, released())
-    protected = [i for i, c in zip(ids(released()), released().cells) if c.metadata["nbgrader"].get("locked")]
+    protected = [i for i, c in zip(ids(released()), released().cells) if nbgrader_meta(c).get("locked")]
     assert sorted(repairs.matched) == sorted(protected) and not repairs.restored
     assert "my_answer = 42" in [cell.source for cell in repaired.cells]
 
@@ -269,7 +271,7 @@ def test_course_grade_explains_a_missing_sandbox(tmp_path):
 
 
 def test_the_kernel_folder_holds_only_the_public_notebook_while_it_runs(tmp_path):
-    from course.grading.guards import PrepareWorkdir, restore_stash
+    from course.grading.preprocessors.prepare_workdir import PrepareWorkdir, restore_stash
 
     graded = nbformat.read(str(STEP.solution_dir / NOTEBOOK), as_version=4)
     workdir = tmp_path / "autograded" / "amy" / STEP.slug
@@ -285,7 +287,8 @@ def test_the_kernel_folder_holds_only_the_public_notebook_while_it_runs(tmp_path
 
 
 def test_output_is_cut_but_check_results_and_errors_stay():
-    from course.grading.guards import OUTPUT_CUT, cut_output
+    from course.grading.guards import OUTPUT_CUT
+    from course.grading.preprocessors.guarded_execute import cut_output
 
     cell = nbformat.v4.new_code_cell("")
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="x" * 5000),
@@ -299,7 +302,8 @@ def test_output_is_cut_but_check_results_and_errors_stay():
 
 
 def test_cells_after_the_notebook_time_budget_are_not_run():
-    from course.grading.guards import NOTEBOOK_TIME_LIMIT, GuardedExecute
+    from course.grading.guards import NOTEBOOK_TIME_LIMIT
+    from course.grading.preprocessors import GuardedExecute
 
     execute = GuardedExecute(notebook_timeout=0)
     execute._kernel_dead, execute._started = False, 0.0  # as preprocess() sets them, long ago

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from course.checks import Check
-from course.lab.display import as_text
+from course.core.render import as_text
 
 
 def test_passing_check_says_public_checks_passed(capsys):
@@ -119,7 +119,8 @@ def test_report_outside_a_kernel_prints_text_and_writes_no_stderr(capsys):
 
 
 def test_widgets_only_in_a_live_kernel(monkeypatch):
-    from course.lab.display import HEADLESS_ENV, in_live_kernel
+    from course.core.protocol import HEADLESS_ENV
+    from course.lab.display import in_live_kernel
 
     class Shell:
         kernel = object()
@@ -163,7 +164,10 @@ def test_panel_reveals_the_registry_hints_one_at_a_time():
     assert f"Hint {len(info.hints)}:" in area.value and button.disabled
     button.click()  # a click on a finished button changes nothing
     assert area.value.count("course-hint'") == len(info.hints)
-    assert isinstance(HintButton(info.hints).hints, tuple)
+    shown = [area.value.index(f"Hint {n}:") for n in range(1, len(info.hints) + 1)]
+    assert shown == sorted(shown)  # in the registry's order, each once
+    fresh = HintButton(info.hints)
+    assert (fresh.shown, fresh.area.value, fresh.button.disabled) == (0, "", False)  # a new panel starts closed
 
 
 def test_panel_for_a_passing_or_unregistered_check_has_no_hint_button():

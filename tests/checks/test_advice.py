@@ -6,8 +6,8 @@ import importlib
 import sys
 import textwrap
 
-from course.checks.advice import for_error
 from course.checks import Check
+from course.checks.advice import for_error
 
 
 def _raised(thunk) -> BaseException:
@@ -133,7 +133,7 @@ def test_advice_never_raises_even_on_odd_errors():
 
 
 def test_explain_errors_is_off_outside_ipython_and_under_nbgrader(monkeypatch):
-    from course.checks.advice import explain_errors
+    from course.lab.explain import explain_errors
 
     assert explain_errors() is False  # plain pytest: no IPython shell
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")

@@ -6,10 +6,11 @@ import hashlib
 
 import nbformat
 import pytest
+from site_helpers import load_mkdocs_config
 
 from course import PACKAGE_DIR
 from course.core.catalog import CATALOG_PATH, EXERCISES_DIR, SITE_DIR, SOLUTIONS_DIR, CatalogError, load_steps
-from site_helpers import load_mkdocs_config
+from course.core.cells import nbgrader_meta
 
 STEPS = load_steps()
 SLUGS = [step.slug for step in STEPS]
@@ -52,7 +53,7 @@ def _graded_cells(step):
     for name in step.notebooks:
         notebook = nbformat.read(str(step.solution_dir / name), as_version=4)
         for cell in notebook.cells:
-            meta = cell.get("metadata", {}).get("nbgrader", {})
+            meta = nbgrader_meta(cell)
             if meta.get("grade"):
                 cells[meta["grade_id"]] = meta.get("points")
     return cells
@@ -68,7 +69,7 @@ def _manual_cells(step):
     ids = set()
     for name in step.notebooks:
         for cell in nbformat.read(str(step.solution_dir / name), as_version=4).cells:
-            meta = cell.get("metadata", {}).get("nbgrader", {})
+            meta = nbgrader_meta(cell)
             if meta.get("grade") and meta.get("solution"):
                 ids.add(meta["grade_id"])
     return ids
@@ -103,8 +104,8 @@ def test_step_data_is_the_course_data(step):
     master = hashlib.sha256(MASTER_DATA.read_bytes()).hexdigest()
     for folder in (step.solution_dir, step.exercise_dir):
         copy = folder / "data" / MASTER_DATA.name
-        if copy.exists():
-            assert hashlib.sha256(copy.read_bytes()).hexdigest() == master
+        assert copy.is_file(), f"{copy} is missing: every step folder carries the course data"
+        assert hashlib.sha256(copy.read_bytes()).hexdigest() == master
 
 
 @pytest.mark.parametrize("step", STEPS, ids=SLUGS)
@@ -114,7 +115,7 @@ def test_every_check_has_hints_and_a_check_that_docstring(step):
     for name in step.notebooks:
         notebook = nbformat.read(str(step.solution_dir / name), as_version=4)
         for cell in notebook.cells:
-            meta = cell.get("metadata", {}).get("nbgrader", {})
+            meta = nbgrader_meta(cell)
             if meta.get("grade") and not meta.get("solution"):
                 assert cell.source.startswith('"""Check that'), f"{meta['grade_id']} must open with a 'Check that' docstring"
                 assert f'Check("{meta["grade_id"]}"' in cell.source, f"{meta['grade_id']} must report under its own id"
@@ -130,10 +131,13 @@ def test_season_files_are_the_raw_data_split_by_season():
 
     raw = pd.read_csv(MASTER_DATA)
     for step in STEPS:
+        sources = [(step.solution_dir / name).read_text() for name in step.notebooks]
+        reads_seasons = any("data/seasons" in text or "unsexed.csv" in text for text in sources)
         for folder in (step.solution_dir, step.exercise_dir):
             seasons = folder / "data" / "seasons"
-            if not seasons.exists():
+            if not reads_seasons and not seasons.exists():
                 continue
+            assert seasons.is_dir(), f"{folder.name} reads data/seasons/ but has no copy of it"
             files = sorted(seasons.glob("*.csv"))
             assert [f.stem for f in files] == sorted(raw["studyName"].unique())
             for path in files:

@@ -15,7 +15,7 @@ import pytest
 from nbclient import NotebookClient
 
 from course.core.catalog import load_steps
-from course.lab.display import CHECK_MIMETYPE, HEADLESS_ENV, WIDGET_MIMETYPE
+from course.core.protocol import CHECK_MIMETYPE, HEADLESS_ENV, WIDGET_MIMETYPE
 
 STEP = load_steps()[0]
 PUBLIC_ID = STEP.checks[0].id

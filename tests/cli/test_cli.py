@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import subprocess
 import sys
 
-from course import REPO_DIR
-from course.core.catalog import load_steps
+import pytest
+
 from course.cli import main
+from course.core.catalog import load_steps
 
 STEPS = load_steps()
 FIRST = STEPS[0]
@@ -64,6 +66,7 @@ def test_unknown_step_is_a_clear_error(capsys):
     assert "no step called '99'" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # releases the whole course into a scratch folder
 def test_release_check_passes_from_the_cli(capsys):
     assert main(["release", "--check"]) == 0
     assert "up to date" in capsys.readouterr().out
@@ -77,24 +80,61 @@ def test_start_builds_a_jupyterlab_command_that_works_as_root(tmp_path):
     assert "--no-browser" in command and "--ServerApp.port=8899" in command
     assert f"--ServerApp.root_dir={tmp_path}" in command
     assert ("--allow-root" in command) == (os.geteuid() == 0)
-    assert REPO_DIR.exists()
 
 
-def test_bench_prints_a_ratio(capsys):
-    from course.authoring.bench import run
+@pytest.mark.slow  # a benchmark: runs the first step bare and through `course grade`
+def test_bench_prints_the_ratio_of_the_times_it_measured_on_a_real_grading(capsys, monkeypatch):
+    from course.authoring import bench
 
-    assert run([FIRST.slug], repeat=1) == 0
+    graded_rows = []
+    real_time_class_grade = bench.time_class_grade
+
+    def time_class_grade(submitted, jobs, sandbox, scratch):
+        seconds = real_time_class_grade(submitted, jobs, sandbox, scratch)
+        with open(scratch / f"out-jobs{jobs}" / "grades.csv", newline="") as handle:
+            graded_rows.extend(csv.DictReader(handle))
+        return seconds
+
+    monkeypatch.setattr(bench, "time_class_grade", time_class_grade)
+    assert bench.run([FIRST.slug], repeat=1) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[1].split()[-1] == "ratio"
-    row = lines[2].split()
-    assert row[0] == FIRST.slug and float(row[3]) > 0
+    assert lines[1].split() == ["step", "nbclient", "(s)", "course", "grade", "(s)", "ratio"]
+    slug, bare, graded, ratio = lines[2].split()
+    assert slug == FIRST.slug
+    # the timed run really graded: one learner, the solution, full marks
+    assert [(row["learner"], row["step"], row["status"], row["score"]) for row in graded_rows] == [
+        ("learner", FIRST.slug, "ok", str(FIRST.points))]
+    # the ratio is the quotient of the printed times (each rounded to 0.005)
+    bare, graded, ratio = float(bare), float(graded), float(ratio)
+    assert bare > 0 and graded > 0
+    low, high = (graded - 0.005) / (bare + 0.005), (graded + 0.005) / max(bare - 0.005, 1e-9)
+    assert low - 0.005 <= ratio <= high + 0.005
 
 
-def test_bench_checks_prints_a_median_per_step(capsys):
+@pytest.mark.slow  # a benchmark: runs the first step's check cells in a live kernel
+def test_bench_checks_prints_each_steps_median_and_slowest_check(capsys):
     from course.authoring.bench_checks import run
 
     assert run([FIRST.slug]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].split()[:2] == ["step", "checks"]
-    row = lines[2].split()
-    assert row[0] == FIRST.slug and int(row[1]) == len(FIRST.checks) and float(row[2]) >= 0
+    slug, count, median, slowest, name = lines[2].split()
+    assert slug == FIRST.slug and int(count) == len(FIRST.checks)
+    assert name in {check.id for check in FIRST.checks}  # every check cell ran and was timed
+    assert 0 <= float(median) <= float(slowest)
+
+
+def test_course_test_fast_leaves_out_the_slow_tests_and_passes_everything_else_to_pytest(monkeypatch, capsys):
+    from course.cli import app
+
+    calls = []
+    monkeypatch.setattr(app.subprocess, "call", lambda command, cwd: calls.append(command) or 0)
+    assert main(["test", "--fast", "-q", "-k", "registry", "tests/core"]) == 0
+    assert main(["test", "-x", "tests/cli"]) == 0
+    assert calls == [
+        [sys.executable, "-m", "pytest", "-m", "not slow", "-q", "-k", "registry", "tests/core"],
+        [sys.executable, "-m", "pytest", "-x", "tests/cli"],
+    ]
+    with pytest.raises(SystemExit):
+        main(["test", "--help"])
+    assert 'the fast lane (under two minutes): pytest -m "not slow"' in " ".join(capsys.readouterr().out.split())

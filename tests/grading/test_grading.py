@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 import pytest
+from sources import assert_pages_hide_hidden_tests, secret_hidden_lines
 
 from course.core.catalog import load_steps
 
@@ -17,7 +18,7 @@ def manual_cells(step) -> dict[str, int]:
 
     A facilitator scores these; the autograder never does. So a perfect submission
     earns every *automatic* point, and its manual cells stay at 0 until a person
-    grades them: "full marks" below means full automatic marks. tests/test_registry.py
+    grades them: "full marks" below means full automatic marks. tests/core/test_registry.py
     checks that the registry's manual checks are the notebooks' manually graded cells.
     """
     return {check.id: check.points for check in step.checks if check.manual}
@@ -89,3 +90,10 @@ def test_weak_answers_do_not_earn_the_points_they_dodge(graded_class):
             assert not earned, f"{learner} in {slug} earned points it should not: {earned}"
             if learner != "weak-asserts-nothing":
                 assert result.score > 0, f"{learner}: a weak but working answer should earn partial credit"
+
+
+def test_feedback_never_shows_hidden_test_source(graded_class):
+    pages = list((graded_class["out"] / "feedback").rglob("*.html"))
+    graded = {key for key, result in graded_class["results"].items() if result.autograded}
+    assert len(pages) >= len(graded)  # every graded submission has a page per notebook
+    assert_pages_hide_hidden_tests(pages, secret_hidden_lines(STEPS))

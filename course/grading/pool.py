@@ -1,0 +1,34 @@
+"""The worker pool: grade submissions in parallel processes, surviving a worker that dies."""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+
+from course.grading.result import Submission
+from course.grading.worker import Settings, failed_result, grade_in_worker
+
+
+def run_workers(submissions: list[Submission], settings: Settings, jobs: int):
+    """Grade ``submissions`` in ``jobs`` worker processes; yield ``Graded`` as they finish.
+
+    A worker that dies takes the submissions it was running down with it; each
+    of those is graded again alone, in a fresh worker, and gets a failed
+    result if that worker dies too.
+    """
+    context = multiprocessing.get_context("spawn")
+    crashed = []
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(submissions))), mp_context=context) as pool:
+        futures = {pool.submit(grade_in_worker, submission, settings): submission for submission in submissions}
+        for future in as_completed(futures):
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                crashed.append(futures[future])
+    for submission in crashed:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            try:
+                yield pool.submit(grade_in_worker, submission, settings).result()
+            except BrokenProcessPool:
+                yield failed_result(submission, "grading-error: the grading process stopped while grading this")

@@ -1,0 +1,57 @@
+"""course.checks.pytest_batch: several versions of a module, one pytest each, in one Python process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+TESTS = """
+from shapes import area
+
+def test_square():
+    assert area(3) == 9
+
+def test_zero():
+    assert area(0) == 0
+"""
+
+
+def run_batch(job: dict) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-m", "course.checks.pytest_batch"],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_each_version_is_tested_afresh_and_counted(tmp_path):
+    (tmp_path / "test_shapes.py").write_text(TESTS)
+    job = {
+        "test_file": str(tmp_path / "test_shapes.py"),
+        "module_name": "shapes.py",
+        "extra": [],
+        "versions": {
+            "right": "def area(side):\n    return side * side\n",
+            "doubled": "def area(side):\n    return 2 * side * side\n",  # right at 0, wrong at 3
+            "broken": "def area(side):\n    raise ValueError\n",
+            "right again": "def area(side):\n    return side ** 2\n",  # a stale import of "doubled" would fail here
+        },
+    }
+    assert run_batch(job) == {"right": [0, 2, 0], "doubled": [1, 1, 1], "broken": [1, 0, 2], "right again": [0, 2, 0]}
+
+
+def test_extra_files_are_copied_beside_the_module(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "side.txt").write_text("3")
+    (tmp_path / "test_data.py").write_text(
+        "from pathlib import Path\nfrom shapes import side\n\ndef test_side():\n    assert side() == 3\n"
+    )
+    module = "from pathlib import Path\n\ndef side():\n    return int(Path('data/side.txt').read_text())\n"
+    job = {"test_file": str(tmp_path / "test_data.py"), "module_name": "shapes.py", "versions": {"v": module}}
+    assert run_batch({**job, "extra": [str(tmp_path / "data")]}) == {"v": [0, 1, 0]}
+    assert run_batch({**job, "extra": []}) == {"v": [1, 0, 1]}  # without the data the test really fails
