@@ -59,9 +59,9 @@ def install_is_current(prefix: Path, wanted: dict) -> bool:
         have = json.loads(stamp.read_text())
     except ValueError:
         return False
-    return have.get("pyproject_sha256") == wanted["pyproject_sha256"] and set(
-        wanted["extras"]
-    ) <= set(have.get("extras", []))
+    return have.get("pyproject_sha256") == wanted["pyproject_sha256"] and set(wanted["extras"]) <= set(
+        have.get("extras", [])
+    )
 
 
 def install_course(python: Path, prefix: Path, wanted: dict) -> None:

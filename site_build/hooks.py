@@ -12,9 +12,9 @@ from __future__ import annotations
 import posixpath
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from mkdocs.exceptions import PluginError  # noqa: E402
 
 from course.core import ways_of_working  # noqa: E402
-from site_build.agendas import BREAK, CATCH_UP, FORMATS, STEP, Agenda, build_agenda, format_time  # noqa: E402
 from course.core.catalog import Step, load_steps  # noqa: E402
+from site_build.agendas import BREAK, CATCH_UP, FORMATS, STEP, Agenda, build_agenda, format_time  # noqa: E402
 
 # The H2 sections every step page has, in this order (tests/site/test_site.py checks it).
 STEP_PAGE_SECTIONS = (
@@ -113,7 +113,9 @@ def key_points(step: Step) -> str:
 def steps_table(context: Context) -> str:
     rows = ["| step | title | minutes | points |", "| --- | --- | ---: | ---: |"]
     for step in context.steps:
-        rows.append(f"| {step.number} | [{_plain(step.title)}]({context.link(step.page)}) | {step.minutes} | {step.points} |")
+        rows.append(
+            f"| {step.number} | [{_plain(step.title)}]({context.link(step.page)}) | {step.minutes} | {step.points} |"
+        )
     total_minutes = sum(step.minutes for step in context.steps)
     total_points = sum(step.points for step in context.steps)
     rows.append(f"| | **all steps** | **{total_minutes}** | **{total_points}** |")
@@ -151,7 +153,10 @@ def _agenda_row(block, clock: bool, context: Context) -> str:
     elif block.kind == BREAK:
         what, notes = f"*{block.title}*", ""
     elif block.kind == CATCH_UP:
-        what, notes = block.title, "see [when a pair is stuck](" + context.link("kit/facilitator-guide.md") + "#when-a-pair-is-stuck)"
+        what, notes = (
+            block.title,
+            "see [when a pair is stuck](" + context.link("kit/facilitator-guide.md") + "#when-a-pair-is-stuck)",
+        )
     else:
         what, notes = _plain(block.title), "everyone"
     return f"| {times} | {what} | {notes} |"
@@ -161,7 +166,7 @@ def agenda_markdown(agenda: Agenda, context: Context) -> str:
     """The agenda as tables (one per day), with notes on coverage and follow-up."""
     clock = agenda.workshop.clock_start is not None
     parts = []
-    for day, frame in zip(agenda.days, agenda.workshop.days):
+    for day, frame in zip(agenda.days, agenda.workshop.days, strict=False):  # a short course uses fewer days
         rows = ["| time | what | notes |", "| --- | --- | --- |"]
         rows += [_agenda_row(block, clock, context) for block in day.blocks]
         heading = [f"**{day.title}** (steps {_step_range(day.steps)})", ""] if len(agenda.workshop.days) > 1 else []
@@ -193,7 +198,10 @@ def agenda_markdown(agenda: Agenda, context: Context) -> str:
 
 
 def agenda_summary(context: Context) -> str:
-    rows = ["| format | length | steps | pair work | left for self-paced follow-up |", "| --- | --- | --- | ---: | --- |"]
+    rows = [
+        "| format | length | steps | pair work | left for self-paced follow-up |",
+        "| --- | --- | --- | ---: | --- |",
+    ]
     for workshop in FORMATS:
         agenda = build_agenda(workshop, context.steps)
         title = f"[{workshop.title}]({context.link('kit/agendas.md')}#{workshop.slug})"
@@ -239,10 +247,16 @@ MARKERS: dict[str, tuple[str, Callable[[Context], str]]] = {
     "checks-table": ("every graded check: step, grade id, points, task", checks_table),
     "agenda-summary": ("each workshop format with the steps it covers", agenda_summary),
     **{
-        f"agenda-{workshop.slug}": (f"the {workshop.title.lower()} agenda, built from the minutes", _agenda_marker(workshop))
+        f"agenda-{workshop.slug}": (
+            f"the {workshop.title.lower()} agenda, built from the minutes",
+            _agenda_marker(workshop),
+        )
         for workshop in FORMATS
     },
-    "ways-of-working-template": ("the bare ways-of-working template (course/core/ways_of_working.py)", ways_of_working_template),
+    "ways-of-working-template": (
+        "the bare ways-of-working template (course/core/ways_of_working.py)",
+        ways_of_working_template,
+    ),
     "markers-table": ("this table", markers_table),
 }
 

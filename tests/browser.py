@@ -7,7 +7,7 @@ they fail, so a CI machine without a browser cannot pass them silently.
 
 Use in a test module::
 
-    from browser import chromium, screenshot_path  # noqa: F401  (chromium is a fixture)
+    from browser import screenshot_path
 
     @pytest.mark.browser
     def test_something(chromium):
@@ -15,7 +15,8 @@ Use in a test module::
         ...
         page.screenshot(path=screenshot_path("something"))
 
-``chromium`` is module-scoped: one browser per test module. Do not start a second
+``chromium`` (registered for every module by ``pytest_plugins`` in conftest.py) is
+module-scoped: one browser per test module. Do not start a second
 ``sync_playwright()`` in a module that uses it.
 """
 

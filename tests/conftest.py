@@ -13,11 +13,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from weak_submissions import WEAK, with_weak_answer
 
 from course.core.catalog import load_steps
 from course.core.cells import grade_id_of, has_nbgrader_meta, is_answer
 from course.grading.grade import grade_class
+from weak_submissions import WEAK, with_weak_answer
+
+# The ``chromium`` fixture (tests/browser.py) for every browser test module.
+pytest_plugins = ["browser"]
 
 
 def pytest_collection_modifyitems(items):

@@ -41,29 +41,34 @@ WEAK = {
         (
             "weak-reads-a-global",
             "step03_load_and_clean#1",
-            "\n".join([
-                "penguins = raw[COLUMNS].replace(MISSING_MARKERS, pd.NA)",
-                "penguins[MEASUREMENTS] = penguins[MEASUREMENTS].apply(pd.to_numeric, errors='coerce')",
-                "penguins = penguins.dropna()",
-                "penguins = penguins.assign(body_mass_kg=penguins['Body Mass (g)'] / 1000)",
-                "return penguins[penguins['body_mass_kg'] < MAX_BODY_MASS_KG]",
-            ]),
+            "\n".join(
+                [
+                    "penguins = raw[COLUMNS].replace(MISSING_MARKERS, pd.NA)",
+                    "penguins[MEASUREMENTS] = penguins[MEASUREMENTS].apply(pd.to_numeric, errors='coerce')",
+                    "penguins = penguins.dropna()",
+                    "penguins = penguins.assign(body_mass_kg=penguins['Body Mass (g)'] / 1000)",
+                    "return penguins[penguins['body_mass_kg'] < MAX_BODY_MASS_KG]",
+                ]
+            ),
             ["step03_clean_is_pure"],
         ),
         (
             "weak-changes-its-input",
             "step03_features_functions",
-            "\n".join([
-                "penguins['culmen_ratio'] = penguins['Culmen Length (mm)'] / penguins['Culmen Depth (mm)']",
-                "species = penguins['Species'].str.split(' ').str[0]",
-                "features = penguins[['Culmen Length (mm)', 'Culmen Depth (mm)', 'Flipper Length (mm)', 'body_mass_kg', 'culmen_ratio']]",
-                "features = features.rename(columns={'body_mass_kg': 'Body Mass (g)'})",
-                "for name in SPECIES:",
-                "    features[f'is_{name.lower()}'] = (species == name).astype(int)",
-                "for island in ISLANDS:",
-                "    features[f'is_{island.lower()}'] = (penguins['Island'] == island).astype(int)",
-                "return features[FEATURES]",
-            ]),
+            "\n".join(
+                [
+                    "penguins['culmen_ratio'] = penguins['Culmen Length (mm)'] / penguins['Culmen Depth (mm)']",
+                    "species = penguins['Species'].str.split(' ').str[0]",
+                    "features = penguins[['Culmen Length (mm)', 'Culmen Depth (mm)', 'Flipper Length (mm)', "
+                    "'body_mass_kg', 'culmen_ratio']]",
+                    "features = features.rename(columns={'body_mass_kg': 'Body Mass (g)'})",
+                    "for name in SPECIES:",
+                    "    features[f'is_{name.lower()}'] = (species == name).astype(int)",
+                    "for island in ISLANDS:",
+                    "    features[f'is_{island.lower()}'] = (penguins['Island'] == island).astype(int)",
+                    "return features[FEATURES]",
+                ]
+            ),
             ["step03_features"],
         ),
     ],
@@ -71,34 +76,45 @@ WEAK = {
         (
             "weak-asserts-nothing",
             "step04_test_file",
-            "\n".join([
-                "def test_clean_runs(raw):",
-                "    clean(raw, max_body_mass_kg=6.0)",
-                "",
-                "",
-                "def test_make_features_runs(raw):",
-                "    make_features(clean(raw, max_body_mass_kg=6.0))",
-            ]),
+            "\n".join(
+                [
+                    "def test_clean_runs(raw):",
+                    "    clean(raw, max_body_mass_kg=6.0)",
+                    "",
+                    "",
+                    "def test_make_features_runs(raw):",
+                    "    make_features(clean(raw, max_body_mass_kg=6.0))",
+                ]
+            ),
             [
-                "step04_catches_wrong_rows", "step04_catches_unit", "step04_catches_input_change",
-                "step04_catches_label_leak", "step04_catches_boundary", "step04_catches_unseeded_split",
+                "step04_catches_wrong_rows",
+                "step04_catches_unit",
+                "step04_catches_input_change",
+                "step04_catches_label_leak",
+                "step04_catches_boundary",
+                "step04_catches_unseeded_split",
                 "step04_catches_unseen_category",
             ],
         ),
         (
             "weak-happy-path-only",
             "step04_test_file",
-            "\n".join([
-                "def test_clean_drops_rows_without_sex(raw):",
-                "    assert list(clean(raw, max_body_mass_kg=7.0).index) == [0, 1, 3]",
-                "",
-                "",
-                "def test_make_features_gives_the_model_columns(raw):",
-                "    assert list(make_features(clean(raw, max_body_mass_kg=7.0)).columns) == FEATURES",
-            ]),
+            "\n".join(
+                [
+                    "def test_clean_drops_rows_without_sex(raw):",
+                    "    assert list(clean(raw, max_body_mass_kg=7.0).index) == [0, 1, 3]",
+                    "",
+                    "",
+                    "def test_make_features_gives_the_model_columns(raw):",
+                    "    assert list(make_features(clean(raw, max_body_mass_kg=7.0)).columns) == FEATURES",
+                ]
+            ),
             [
-                "step04_catches_input_change", "step04_catches_label_leak", "step04_catches_boundary",
-                "step04_catches_unseeded_split", "step04_catches_unseen_category",
+                "step04_catches_input_change",
+                "step04_catches_label_leak",
+                "step04_catches_boundary",
+                "step04_catches_unseeded_split",
+                "step04_catches_unseen_category",
             ],
         ),
     ],
@@ -106,12 +122,20 @@ WEAK = {
         (
             "weak-drops-silently",
             "step05_validation_module#3",
-            "\n".join([
-                "check_columns(frame)",
-                "bad = row_problems(frame) != ''",
-                "return ValidationResult(valid=frame[~bad], quarantine=frame.iloc[0:0].assign(reason=''))",
-            ]),
-            ["step05_out_of_range", "step05_unknown_category", "step05_duplicates", "step05_malformed_date", "step05_nothing_lost"],
+            "\n".join(
+                [
+                    "check_columns(frame)",
+                    "bad = row_problems(frame) != ''",
+                    "return ValidationResult(valid=frame[~bad], quarantine=frame.iloc[0:0].assign(reason=''))",
+                ]
+            ),
+            [
+                "step05_out_of_range",
+                "step05_unknown_category",
+                "step05_duplicates",
+                "step05_malformed_date",
+                "step05_nothing_lost",
+            ],
         ),
     ],
     "06-logging": [
@@ -126,18 +150,20 @@ WEAK = {
         (
             "weak-literals",
             "step07_pipeline_module",
-            "\n".join([
-                "raw = load_raw('data/penguins-raw.csv', settings.expected_sha256)",
-                "checked = validate(raw)",
-                "penguins = clean(checked.valid, 6.0)",
-                "X, y = make_features(penguins), make_labels(penguins)",
-                "X_train, X_test, y_train, y_test = split(X, y, 0.25, 1)",
-                "model = train(X_train, y_train, 137, 7, 1)",
-                "accuracy = evaluate(model, X_test, y_test)",
-                "return {'raw': raw, 'quarantine': checked.quarantine, 'penguins': penguins, 'X': X, 'y': y,",
-                "        'X_train': X_train, 'X_test': X_test, 'y_train': y_train, 'y_test': y_test,",
-                "        'model': model, 'accuracy': accuracy}",
-            ]),
+            "\n".join(
+                [
+                    "raw = load_raw('data/penguins-raw.csv', settings.expected_sha256)",
+                    "checked = validate(raw)",
+                    "penguins = clean(checked.valid, 6.0)",
+                    "X, y = make_features(penguins), make_labels(penguins)",
+                    "X_train, X_test, y_train, y_test = split(X, y, 0.25, 1)",
+                    "model = train(X_train, y_train, 137, 7, 1)",
+                    "accuracy = evaluate(model, X_test, y_test)",
+                    "return {'raw': raw, 'quarantine': checked.quarantine, 'penguins': penguins, 'X': X, 'y': y,",
+                    "        'X_train': X_train, 'X_test': X_test, 'y_train': y_train, 'y_test': y_test,",
+                    "        'model': model, 'accuracy': accuracy}",
+                ]
+            ),
             ["step07_pipeline_uses_settings"],
         ),
     ],
@@ -145,17 +171,19 @@ WEAK = {
         (
             "weak-defines-in-notebook",
             "step08_entry_point",
-            "\n".join([
-                "from penguins.logging_setup import configure_logging",
-                "from penguins.pipeline import run_pipeline",
-                "from penguins.settings import load_settings",
-                "",
-                "def main():",
-                "    configure_logging('INFO')",
-                "    return run_pipeline(load_settings('config.toml'))",
-                "",
-                "result = main()",
-            ]),
+            "\n".join(
+                [
+                    "from penguins.logging_setup import configure_logging",
+                    "from penguins.pipeline import run_pipeline",
+                    "from penguins.settings import load_settings",
+                    "",
+                    "def main():",
+                    "    configure_logging('INFO')",
+                    "    return run_pipeline(load_settings('config.toml'))",
+                    "",
+                    "result = main()",
+                ]
+            ),
             ["step08_thin_notebook"],
         ),
     ],
@@ -163,11 +191,13 @@ WEAK = {
         (
             "weak-tracebacks",
             "step09_cli_module#4",
-            "\n".join([
-                "args = build_parser().parse_args(argv)",
-                "configure_logging('INFO', stream=sys.stderr)",
-                "return args.run(args)",
-            ]),
+            "\n".join(
+                [
+                    "args = build_parser().parse_args(argv)",
+                    "configure_logging('INFO', stream=sys.stderr)",
+                    "return args.run(args)",
+                ]
+            ),
             ["step09_bad_input_exit_codes"],
         ),
     ],
@@ -175,14 +205,16 @@ WEAK = {
         (
             "weak-no-ranges",  # plain types: the service answers for any island and any mass
             "step10_service_module#0",
-            "\n".join([
-                "species: str",
-                "island: str",
-                "culmen_length_mm: float",
-                "culmen_depth_mm: float",
-                "flipper_length_mm: float",
-                "body_mass_g: float",
-            ]),
+            "\n".join(
+                [
+                    "species: str",
+                    "island: str",
+                    "culmen_length_mm: float",
+                    "culmen_depth_mm: float",
+                    "flipper_length_mm: float",
+                    "body_mass_g: float",
+                ]
+            ),
             ["step10_impossible_birds", "step10_malformed_requests"],
         ),
     ],
@@ -190,30 +222,33 @@ WEAK = {
         (
             "weak-lint-cannot-fail",  # the lint steps carry on after a failure
             "step11_ci_file",
-            "\n".join([
-                "name: CI",
-                "on: [push]",
-                "jobs:",
-                "  checks:",
-                "    runs-on: ubuntu-latest",
-                "    steps:",
-                "      - uses: actions/checkout@v6",
-                "      - uses: actions/setup-python@v6",
-                "        with:",
-                "          python-version: '3.11'",
-                "      - run: python -m pip install -e '.[dev]'",
-                "      - run: ruff check penguins tests",
-                "        continue-on-error: true",
-                "      - run: ruff format --check penguins tests || true",
-                "      - run: mypy penguins",
-                "      - run: python -m pytest",
-            ]),
+            "\n".join(
+                [
+                    "name: CI",
+                    "on: [push]",
+                    "jobs:",
+                    "  checks:",
+                    "    runs-on: ubuntu-latest",
+                    "    steps:",
+                    "      - uses: actions/checkout@v6",
+                    "      - uses: actions/setup-python@v6",
+                    "        with:",
+                    "          python-version: '3.11'",
+                    "      - run: python -m pip install -e '.[dev]'",
+                    "      - run: ruff check penguins tests",
+                    "        continue-on-error: true",
+                    "      - run: ruff format --check penguins tests || true",
+                    "      - run: mypy penguins",
+                    "      - run: python -m pytest",
+                ]
+            ),
             ["step11_ci_workflow", "step11_ci_fails_on_problems"],
         ),
         (
             "weak-silences-the-linter",  # noqa instead of a fix
             "step11_pipeline_module",
-            'return [f"{season}/{bird}" for season, bird in zip(frame["studyName"], frame["Individual ID"])]  # noqa: B905',
+            'return [f"{season}/{bird}" for season, bird in zip(frame["studyName"], frame["Individual ID"])]'
+            "  # noqa: B905",
             ["step11_ruff_lint"],
         ),
     ],
@@ -253,6 +288,6 @@ def with_weak_answer(notebook_path, target: str, code: str):
             match = regions[index]
             indent = match.group("indent")
             weak = "\n".join(indent + line for line in code.splitlines())
-            cell.source = cell.source[: match.start()] + weak + cell.source[match.end():]
+            cell.source = cell.source[: match.start()] + weak + cell.source[match.end() :]
             return notebook
     raise KeyError(f"{notebook_path} has no cell {grade_id}")

@@ -9,27 +9,20 @@ For each chosen step it measures, in one run and on the same solution notebook:
 and prints the medians and their ratio. Numbers, not assertions: run it before and
 after a change to grading and compare.
 
-``course bench-class`` (``run_class_benchmark``) times a whole synthetic class:
-``course grade --jobs 1`` and ``--jobs 2``, plain ``nbgrader autograde`` per step,
-and bare nbclient execution, over the same submissions, every kernel with one
-thread for the numeric libraries (as ``course grade`` runs them).
+``course bench-class`` (``course.authoring.bench_class``) times a whole class.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from course.authoring.bench_class import time_class_grade
 from course.core.catalog import Step, find_step, load_steps
-from course.core.cells import NBGRADER, is_answer, is_graded_test, nbgrader_meta
-from course.core.protocol import NBGRADER_ENV
-from course.grading.worker import SINGLE_THREADED
 
 
 def time_bare_execution(step: Step) -> float:
@@ -69,196 +62,3 @@ def run(step_names: list[str], repeat: int) -> int:
 
 
 # -- ``course bench-class``: a synthetic class, graded four ways --------------------------------
-
-KINDS = ("full", "partial", "full", "untouched", "partial", "bad")  # a third full, a third partial
-BAD_KINDS = ("invalid-json", "stripped-metadata", "deleted-test", "kernel-dies", "answer-raises")
-AIM_SECONDS, AIM_SPEEDUP = 240, 1.8
-
-
-def _submission(step: Step, kind: str, variant: int):
-    """(notebook name -> notebook or raw text) for one synthetic submission of ``kind``."""
-    import nbformat
-
-    made = {}
-    for name in step.notebooks:
-        notebook = nbformat.read(str(step.solution_dir / name), as_version=4)
-        released = nbformat.read(str(step.exercise_dir / name), as_version=4)
-        answers = [cell for cell in notebook.cells if is_answer(cell)]
-        if kind == "untouched":
-            notebook = released
-        elif kind == "partial" and answers:
-            stubs = {nbgrader_meta(c)["grade_id"]: c.source for c in released.cells if nbgrader_meta(c)}
-            cell = answers[variant % len(answers)]
-            cell.source = stubs[nbgrader_meta(cell)["grade_id"]]
-        elif kind == "bad":
-            bad = BAD_KINDS[variant % len(BAD_KINDS)]
-            if bad == "invalid-json":
-                made[name] = '{"cells": [ not json'
-                continue
-            if bad == "stripped-metadata":
-                for cell in notebook.cells:
-                    cell.metadata.pop(NBGRADER, None)
-            elif bad == "deleted-test" and any(map(is_graded_test, notebook.cells)):
-                notebook.cells.remove(next(cell for cell in notebook.cells if is_graded_test(cell)))
-            elif bad in ("kernel-dies", "answer-raises") and answers:
-                answers[0].source += "\nimport os\nos._exit(1)" if bad == "kernel-dies" else "\nraise ValueError('oops')"
-        made[name] = notebook
-    return made
-
-
-def build_class(folder: Path, learners: int) -> list[tuple[str, str, str]]:
-    """Write ``learners`` submissions under ``folder``, round-robin over the registry's steps.
-
-    Returns (learner, step slug, kind) per submission. Kinds: full, partial (one
-    answer cell left as its stub), untouched, and bad (invalid JSON, stripped
-    metadata, a deleted test cell, a kernel that dies, an answer that raises).
-    """
-    import nbformat
-
-    steps, made = load_steps(), []
-    for number in range(learners):
-        step = steps[number % len(steps)]
-        kind = KINDS[number % len(KINDS)]
-        learner = f"learner{number:02d}"
-        target = folder / learner / step.slug
-        shutil.copytree(step.exercise_dir, target, ignore=shutil.ignore_patterns("*.ipynb"))
-        for name, notebook in _submission(step, kind, number).items():
-            if isinstance(notebook, str):
-                (target / name).write_text(notebook)
-            else:
-                nbformat.write(notebook, str(target / name))
-        made.append((learner, step.slug, kind))
-    return made
-
-
-def _run(command: list[str], cwd: Path | None = None, log: Path | None = None, env: dict | None = None) -> float:
-    """Wall seconds of ``command``; its output goes to ``log`` (or nowhere)."""
-    started = time.perf_counter()
-    with open(log or os.devnull, "w") as handle:
-        subprocess.run(command, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT, env=env)
-    return time.perf_counter() - started
-
-
-def time_class_grade(submitted: Path, jobs: int, sandbox: str, scratch: Path) -> float:
-    """Wall seconds of ``course grade --jobs N`` on the class, as an instructor runs it (log kept in scratch)."""
-    scratch.mkdir(parents=True, exist_ok=True)
-    return _run([sys.executable, "-m", "course.cli", "grade", str(submitted), "--out", str(scratch / f"out-jobs{jobs}"),
-                 "--jobs", str(jobs), "--sandbox", sandbox], log=scratch / f"grade-jobs{jobs}.log")
-
-
-def time_plain_nbgrader(submitted: Path, made: list, scratch: Path) -> tuple[float, float]:
-    """(generate, autograde) wall seconds of plain ``nbgrader`` on the class, one autograde per step."""
-    from course.grading.nbgrader_setup import CONFIG_FILE, copy_source
-
-    root = scratch / "plain-nbgrader"
-    root.mkdir(parents=True)
-    shutil.copy(CONFIG_FILE, root / "nbgrader_config.py")
-    slugs = sorted({slug for _, slug, _ in made})
-    for learner, slug, _ in made:
-        shutil.copytree(submitted / learner / slug, root / "submitted" / learner / slug)
-    nbgrader = [sys.executable, "-m", "nbgrader"]
-    env = dict(os.environ, **SINGLE_THREADED)  # as `course grade` runs kernels
-    generate, autograde = 0.0, 0.0
-    for slug in slugs:
-        copy_source(find_step(slug).solution_dir, root)
-        generate += _run([*nbgrader, "generate_assignment", slug, "--force"], cwd=root, env=env)
-    for slug in slugs:
-        autograde += _run([*nbgrader, "autograde", slug], cwd=root, env=env)
-    return generate, autograde
-
-
-def time_bare_nbclient(submitted: Path, made: list, scratch: Path) -> tuple[float, int]:
-    """(wall seconds, notebooks) to execute every submitted notebook that is valid JSON with nbclient."""
-    import nbformat
-    from nbclient import NotebookClient
-
-    from course.grading.nbgrader_setup import load_file_config
-
-    quiet_kernel = list(load_file_config().Execute.extra_arguments)  # as graded: no history, no start-up chatter
-    # kernels behave as under `course grade`: no widgets, one thread for the numeric libraries
-    as_graded = dict(os.environ, **{NBGRADER_ENV: "autograde"}, **SINGLE_THREADED)
-    total, count = 0.0, 0
-    for learner, slug, _ in made:
-        folder = scratch / "bare" / learner / slug
-        shutil.copytree(submitted / learner / slug, folder)
-        for name in find_step(slug).notebooks:
-            try:
-                notebook = nbformat.read(str(folder / name), as_version=4)
-            except Exception:  # the invalid-JSON submissions: nothing to execute
-                continue
-            client = NotebookClient(notebook, timeout=120, allow_errors=True, extra_arguments=quiet_kernel,
-                                    resources={"metadata": {"path": str(folder)}})
-            started = time.perf_counter()
-            try:
-                client.execute(env=as_graded, stderr=subprocess.DEVNULL)
-            except Exception:  # a kernel that dies: the time until then counts
-                pass
-            total += time.perf_counter() - started
-            count += 1
-    return total, count
-
-
-def time_kernel_start(repeat: int = 5) -> float:
-    """Median wall seconds to start a Python kernel, see it ready, and shut it down."""
-    from jupyter_client.manager import start_new_kernel
-
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        manager, client = start_new_kernel(kernel_name="python3", stderr=subprocess.DEVNULL)
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
-def run_class_benchmark(learners: int, keep: Path | None, sandbox: str, repeat: int = 1) -> int:
-    """Build the class, time the four ways to run it ``repeat`` times, print the table.
-
-    Numbers, not assertions. On a shared machine other work slows every figure:
-    the table shows the fastest of the rounds (the least disturbed) and the slowest.
-    """
-    scratch = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="course-bench-class-"))
-    names = ["course grade --jobs 1", "course grade --jobs 2", "plain nbgrader autograde, per step",
-             "bare nbclient, one kernel each"]
-    walls: dict[str, list[float]] = {name: [] for name in names}
-    try:
-        submitted = scratch / "submitted"
-        made = build_class(submitted, learners)
-        kinds = {kind: sum(k == kind for _, _, k in made) for kind in ("full", "partial", "untouched", "bad")}
-        steps = sorted({slug for _, slug, _ in made})
-        print(f"synthetic class: {len(made)} learners over {len(steps)} steps "
-              f"({', '.join(f'{n} {kind}' for kind, n in kinds.items())}); {os.cpu_count()} cores; "
-              f"{repeat} round(s)", flush=True)
-        loads = [os.getloadavg()[0]]
-        for round_number in range(repeat):
-            here = scratch / f"round{round_number + 1}"
-            walls[names[0]].append(time_class_grade(submitted, 1, sandbox, here))
-            walls[names[1]].append(time_class_grade(submitted, 2, sandbox, here))
-            generate, plain = time_plain_nbgrader(submitted, made, here)
-            walls[names[2]].append(plain)
-            bare, notebooks = time_bare_nbclient(submitted, made, here)
-            walls[names[3]].append(bare)
-            loads.append(os.getloadavg()[0])
-            print(f"round {round_number + 1}: " + ", ".join(f"{walls[n][-1]:.0f} s" for n in names), flush=True)
-        kernel = time_kernel_start()
-    finally:
-        if not keep:
-            shutil.rmtree(scratch, ignore_errors=True)
-    per = max(notebooks, 1)
-    best = {name: min(times) for name, times in walls.items()}
-    one, two, plain, bare = (best[name] for name in names)
-    print(f"{'':<38}{'fastest (s)':>12}{'slowest (s)':>12}{'per notebook (s)':>18}{'jobs 1 / this':>15}")
-    for name in names:
-        print(f"{name:<38}{best[name]:>12.1f}{max(walls[name]):>12.1f}{best[name] / per:>18.2f}"
-              f"{one / best[name]:>15.2f}")
-    print(f"plain nbgrader generate_assignment, once per step: {generate:.1f} s; "
-          f"a kernel's start and shutdown: {kernel:.2f} s (median)")
-    print(f"overhead per notebook over bare nbclient ({notebooks} notebooks run): "
-          f"course grade --jobs 1 {(one - bare) / per:+.2f} s, plain nbgrader {(plain - bare) / per:+.2f} s")
-    print(f"aim: class under {AIM_SECONDS} s on two cores: {'met' if two < AIM_SECONDS else 'missed'} "
-          f"({two:.0f} s with --jobs 2); speed-up over {AIM_SPEEDUP}x with two workers: "
-          f"{'met' if one / two > AIM_SPEEDUP else 'missed'} ({one / two:.2f}x)")
-    print(f"load average (1 min) at the start and after each round: {' / '.join(f'{x:.1f}' for x in loads)} "
-          f"on {os.cpu_count()} cores")
-    return 0

@@ -44,8 +44,9 @@ def check_cell_seconds(step: Step, folder: Path) -> dict[str, float]:
     for name in step.notebooks:
         notebook = solved_exercise(step, name)
         nbformat.write(notebook, str(folder / name))  # checks that re-run the saved notebook read it
-        client = NotebookClient(notebook, timeout=300, allow_errors=True, record_timing=True,
-                                resources={"metadata": {"path": str(folder)}})
+        client = NotebookClient(
+            notebook, timeout=300, allow_errors=True, record_timing=True, resources={"metadata": {"path": str(folder)}}
+        )
         client.execute(env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         for cell in notebook.cells:
             execution = cell.metadata.get("execution", {})
@@ -69,6 +70,8 @@ def run(step_names: list[str]) -> int:
             print(f"{step.slug:<26} {0:>6} {'-':>10} {'-':>11}  no check cell ran")
             continue
         slowest = max(timings, key=lambda grade_id: timings[grade_id])
-        print(f"{step.slug:<26} {len(timings):>6} {statistics.median(timings.values()):>10.3f} "
-              f"{timings[slowest]:>11.3f}  {slowest}")
+        print(
+            f"{step.slug:<26} {len(timings):>6} {statistics.median(timings.values()):>10.3f} "
+            f"{timings[slowest]:>11.3f}  {slowest}"
+        )
     return 0

@@ -45,7 +45,9 @@ def run_gates(gates: tuple[Gate, ...] = GATES, repo: Path = REPO_DIR) -> int:
         started = time.perf_counter()
         done = subprocess.run([tool_path(gate.command[0]), *gate.command[1:]], cwd=repo, capture_output=True, text=True)
         seconds = time.perf_counter() - started
-        print(f"{'pass' if done.returncode == 0 else 'FAIL'}  {gate.name:<11} {' '.join(gate.command)}  ({seconds:.1f} s)")
+        print(
+            f"{'pass' if done.returncode == 0 else 'FAIL'}  {gate.name:<11} {' '.join(gate.command)}  ({seconds:.1f} s)"
+        )
         if done.returncode != 0:
             failed.append(gate.name)
             print((done.stdout + done.stderr).rstrip(), "\n")

@@ -26,7 +26,9 @@ import sys
 import types
 from pathlib import Path
 
-RESTART = "restart the kernel (Kernel > Restart Kernel), or run `%load_ext autoreload` and `%autoreload 2` once at the top"
+RESTART = (
+    "restart the kernel (Kernel > Restart Kernel), or run `%load_ext autoreload` and `%autoreload 2` once at the top"
+)
 
 
 def for_error(error: BaseException) -> str:
@@ -91,6 +93,8 @@ def stale_modules(root: Path | None = None) -> list[str]:
 
 
 def _differs_from_disk(module: types.ModuleType) -> bool:
+    if module.__file__ is None:
+        return False  # a namespace package: no file to compare
     try:
         fresh = compile(Path(module.__file__).read_text(encoding="utf-8"), module.__file__, "exec", dont_inherit=True)
     except (OSError, SyntaxError, ValueError):
@@ -110,7 +114,9 @@ def _differs_from_disk(module: types.ModuleType) -> bool:
 
 def _is_plain_function(code) -> bool:
     """A top-level ``def`` (not a class body, a lambda or a comprehension)."""
-    return isinstance(code, types.CodeType) and code.co_name.isidentifier() and bool(code.co_flags & inspect.CO_OPTIMIZED)
+    return (
+        isinstance(code, types.CodeType) and code.co_name.isidentifier() and bool(code.co_flags & inspect.CO_OPTIMIZED)
+    )
 
 
 def _shape(code: types.CodeType) -> tuple:
@@ -239,6 +245,7 @@ def _cannot_import(error: ImportError) -> str:
 
 def _stale_attribute(error: AttributeError) -> str:
     module = error.obj
+    assert isinstance(module, types.ModuleType)  # _advice sends only errors raised on a module
     name = getattr(error, "name", "") or ""
     if _defined_in_file(getattr(module, "__file__", None), name):
         return (

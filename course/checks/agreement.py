@@ -12,7 +12,8 @@ import re
 import shutil
 from pathlib import Path
 
-from course.checks.ci_workflow import commands, load_workflow, run_script, tool_of
+from course.checks.ci_run import run_script
+from course.checks.ci_workflow import commands, load_workflow, tool_of
 from course.checks.fresh_run import scratch_copy
 from course.core.ways_of_working import headings, template_markdown
 

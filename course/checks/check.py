@@ -20,8 +20,9 @@ the call or the values, so grading feedback cannot give hidden tests away.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from course.checks import advice
 from course.checks.publish import show_check

@@ -29,7 +29,7 @@ from course.core.cells import is_graded_test
 
 COPY_IGNORE = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "artifacts", "*.pyc")
 MARKER = "COURSE-FRESH-RUN:"
-_cache: dict[str, "FreshRun"] = {}
+_cache: dict[str, FreshRun] = {}
 
 
 @dataclass
@@ -60,7 +60,7 @@ def _parse_collector(cell) -> dict:
         if output.get("name") == "stdout":
             for line in output.get("text", "").splitlines():
                 if line.startswith(MARKER):
-                    return json.loads(line[len(MARKER):])
+                    return json.loads(line[len(MARKER) :])
     return {}
 
 
@@ -133,9 +133,7 @@ def run_python(code: str, cwd: str | Path = ".", timeout: int = 120) -> tuple[in
     functions defined in this kernel.
     """
     try:
-        result = subprocess.run(
-            [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=timeout
-        )
+        result = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return -1, "", f"still running after {timeout} seconds"
     lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
@@ -154,7 +152,9 @@ def fresh_json(code: str, cwd: str | Path = ".", timeout: int = 120):
     return json.loads(out.strip().splitlines()[-1])
 
 
-def scratch_copy(folder: str | Path = ".", leave_out: tuple[str, ...] = ("artifacts", "__pycache__", ".ipynb_checkpoints")) -> Path:
+def scratch_copy(
+    folder: str | Path = ".", leave_out: tuple[str, ...] = ("artifacts", "__pycache__", ".ipynb_checkpoints")
+) -> Path:
     """A copy of ``folder`` in a new temporary folder, for checks that write files or run commands.
 
     The temporary folder is removed when the Python process (the kernel) exits.
@@ -167,13 +167,19 @@ def scratch_copy(folder: str | Path = ".", leave_out: tuple[str, ...] = ("artifa
     return target
 
 
-def run_command(arguments: list[str], cwd: str | Path, timeout: int = 300, env: dict | None = None) -> tuple[int, str, str]:
+def run_command(
+    arguments: list[str], cwd: str | Path, timeout: int = 300, env: dict | None = None
+) -> tuple[int, str, str]:
     """Run ``python <arguments>`` in ``cwd``: (exit code, stdout, stderr)."""
     import os
 
     try:
         result = subprocess.run(
-            [sys.executable, *arguments], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+            [sys.executable, *arguments],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
             env={**os.environ, **(env or {})},
         )
     except subprocess.TimeoutExpired:

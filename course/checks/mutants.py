@@ -25,33 +25,49 @@ STEP04 = {
         Variant(
             "make_features changes the frame it is given",
             (
-                ("    species = penguins[\"Species\"].str.split(\" \").str[0]\n",
-                 "    species = penguins[\"Species\"].str.split(\" \").str[0]\n"
-                 "    penguins[\"species_short\"] = species\n"),
+                (
+                    '    species = penguins["Species"].str.split(" ").str[0]\n',
+                    '    species = penguins["Species"].str.split(" ").str[0]\n'
+                    '    penguins["species_short"] = species\n',
+                ),
             ),
         ),
         Variant(
             "make_features lets the label leak into a feature",
             (
-                ('"culmen_ratio": penguins["Culmen Length (mm)"] / penguins["Culmen Depth (mm)"],',
-                 '"culmen_ratio": penguins["Culmen Length (mm)"] / penguins["Culmen Depth (mm)"]'
-                 ' + (penguins["Sex"] == "MALE"),'),
+                (
+                    '"culmen_ratio": penguins["Culmen Length (mm)"] / penguins["Culmen Depth (mm)"],',
+                    '"culmen_ratio": penguins["Culmen Length (mm)"] / penguins["Culmen Depth (mm)"]'
+                    ' + (penguins["Sex"] == "MALE"),',
+                ),
             ),
         ),
         Variant(
             "clean keeps birds of exactly the mass limit",
-            (('penguins[penguins["body_mass_kg"] < max_body_mass_kg]', 'penguins[penguins["body_mass_kg"] <= max_body_mass_kg]'),),
+            (
+                (
+                    'penguins[penguins["body_mass_kg"] < max_body_mass_kg]',
+                    'penguins[penguins["body_mass_kg"] <= max_body_mass_kg]',
+                ),
+            ),
         ),
         Variant(
             "split ignores the seed",
-            (("train_test_split(X, y, test_size=test_size, random_state=seed)", "train_test_split(X, y, test_size=test_size)"),),
+            (
+                (
+                    "train_test_split(X, y, test_size=test_size, random_state=seed)",
+                    "train_test_split(X, y, test_size=test_size)",
+                ),
+            ),
         ),
         Variant(
             "make_features flags an unknown island as Biscoe",
             (
-                ('        features[f"is_{island.lower()}"] = (penguins["Island"] == island).astype(int)\n',
-                 '        features[f"is_{island.lower()}"] = (penguins["Island"] == island).astype(int)\n'
-                 '    features["is_biscoe"] = (~penguins["Island"].isin(["Dream", "Torgersen"])).astype(int)\n'),
+                (
+                    '        features[f"is_{island.lower()}"] = (penguins["Island"] == island).astype(int)\n',
+                    '        features[f"is_{island.lower()}"] = (penguins["Island"] == island).astype(int)\n'
+                    '    features["is_biscoe"] = (~penguins["Island"].isin(["Dream", "Torgersen"])).astype(int)\n',
+                ),
             ),
         ),
     ]

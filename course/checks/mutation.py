@@ -134,7 +134,10 @@ def prefetch(test_file: str | Path, module_file: str | Path, variants: list[Vari
     try:
         result = subprocess.run(
             [sys.executable, "-m", "course.checks.pytest_batch"],
-            input=json.dumps(job), capture_output=True, text=True, timeout=timeout,
+            input=json.dumps(job),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         counts = json.loads(result.stdout.strip().splitlines()[-1])
     except (subprocess.TimeoutExpired, ValueError, IndexError):
@@ -169,7 +172,9 @@ def package_tests_fail(folder: str | Path, module: str, variant: Variant, timeou
     folder = Path(folder).resolve()
     with tempfile.TemporaryDirectory(prefix="course-package-") as scratch:
         copy = Path(scratch) / folder.name
-        shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("artifacts", "__pycache__", ".ipynb_checkpoints", "*.ipynb"))
+        shutil.copytree(
+            folder, copy, ignore=shutil.ignore_patterns("artifacts", "__pycache__", ".ipynb_checkpoints", "*.ipynb")
+        )
         target = copy / module
         target.write_text(variant.apply(target.read_text(encoding="utf-8")), encoding="utf-8")
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import builtins
 import types
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def isolated(func: Callable, allowed: list[str]) -> Callable:

@@ -19,7 +19,8 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
-from course.checks.ci_workflow import load_workflow, run_workflow
+from course.checks.ci_run import run_workflow
+from course.checks.ci_workflow import load_workflow
 from course.checks.fresh_run import run_command, scratch_copy
 
 T = TypeVar("T")

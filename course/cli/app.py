@@ -24,7 +24,9 @@ def cmd_release(args) -> int:
     if args.check:
         problems = release_differences(steps)
         if not args.steps:
-            problems += [f"stray:    exercises/{name}/ (no such step in the registry)" for name in stray_step_folders(steps)]
+            problems += [
+                f"stray:    exercises/{name}/ (no such step in the registry)" for name in stray_step_folders(steps)
+            ]
         if problems:
             print("exercises/ is out of date with solutions/:")
             print("\n".join(f"  {line}" for line in problems))
@@ -102,7 +104,10 @@ def cmd_progress(args) -> int:
         outcomes.append(outcome)
     _store(workspace, outcomes, progress_store)
     for outcome in outcomes:
-        print(f"{outcome.state:<12} {outcome.step.slug:<28} {outcome.wins}/{len(outcome.step.public_checks)} public checks")
+        print(
+            f"{outcome.state:<12} {outcome.step.slug:<28} "
+            f"{outcome.wins}/{len(outcome.step.public_checks)} public checks"
+        )
     done = sum(o.state == "done" for o in outcomes)
     upcoming = next((o.step.slug for o in outcomes if o.state != "done"), None)
     print(f"{done} of {len(outcomes)} steps done" + (f"; next: {upcoming}" if upcoming else ": the course is complete"))
@@ -136,7 +141,7 @@ def cmd_bench(args) -> int:
 
 
 def cmd_bench_class(args) -> int:
-    from course.authoring.bench import run_class_benchmark
+    from course.authoring.bench_class import run_class_benchmark
 
     return run_class_benchmark(args.learners, Path(args.keep) if args.keep else None, args.sandbox, args.repeat)
 
@@ -173,8 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("start", help="make or update your workspace and open JupyterLab (step 0 first, then where you left off)")
-    p.add_argument("--workspace", help="workspace folder (default: $COURSE_WORKSPACE or ~/prototype-to-production-workspace)")
+    p = sub.add_parser(
+        "start", help="make or update your workspace and open JupyterLab (step 0 first, then where you left off)"
+    )
+    p.add_argument(
+        "--workspace", help="workspace folder (default: $COURSE_WORKSPACE or ~/prototype-to-production-workspace)"
+    )
     p.add_argument("--port", type=int, help="port for JupyterLab")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.set_defaults(func=cmd_start)
@@ -195,7 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=int, default=120, help="seconds per cell")
     p.set_defaults(func=cmd_progress)
 
-    p = sub.add_parser("doctor", help="check Python, packages, kernel, widgets and workspace; print a fix for each problem")
+    p = sub.add_parser(
+        "doctor", help="check Python, packages, kernel, widgets and workspace; print a fix for each problem"
+    )
     p.add_argument("--workspace")
     p.set_defaults(func=cmd_doctor)
 
@@ -209,8 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder for grades.csv, feedback/ and autograded/")
     p.add_argument("--jobs", type=int, default=1, help="learners graded in parallel")
     p.add_argument("--timeout", type=int, default=None, help="seconds per cell (default: nbgrader_config.py)")
-    p.add_argument("--sandbox", choices=["auto", "require", "off"], default="auto",
-                   help="run learner code in bubblewrap: auto (when installed), require, or off")
+    p.add_argument(
+        "--sandbox",
+        choices=["auto", "require", "off"],
+        default="auto",
+        help="run learner code in bubblewrap: auto (when installed), require, or off",
+    )
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("steps", help="list the steps")
@@ -221,7 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeat", type=int, default=3, help="runs per measurement (the median is shown)")
     p.set_defaults(func=cmd_bench)
 
-    p = sub.add_parser("bench-class", help="benchmark grading a synthetic class: jobs 1, jobs 2, plain nbgrader (authors)")
+    p = sub.add_parser(
+        "bench-class", help="benchmark grading a synthetic class: jobs 1, jobs 2, plain nbgrader (authors)"
+    )
     p.add_argument("--learners", type=int, default=30, help="learners in the synthetic class")
     p.add_argument("--keep", help="build the class in this folder and keep it (default: a temporary folder)")
     p.add_argument("--sandbox", choices=["auto", "require", "off"], default="auto", help="as for `course grade`")
@@ -232,18 +249,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("steps", nargs="*", help="steps to measure (default: all)")
     p.set_defaults(func=cmd_bench_checks)
 
-    p = sub.add_parser("gates", help="run the course's own quality gates: ruff, ruff format, mypy, import contracts (authors)")
+    p = sub.add_parser(
+        "gates", help="run the course's own quality gates: ruff, ruff format, mypy, import contracts (authors)"
+    )
     p.set_defaults(func=cmd_gates)
 
-    p = sub.add_parser("test", help="run the course's own test suite (pytest)",
-                       description="Run the course's own test suite with pytest. The whole suite grades every step's "
-                                   "notebooks through nbgrader and takes 20 minutes or more on two cores; "
-                                   "--fast leaves those tests out.")
-    p.add_argument("--fast", action="store_true",
-                   help='the fast lane (under two minutes): pytest -m "not slow", without the tests that grade a '
-                        "whole class, release the whole course or run a benchmark; must come first")
-    p.add_argument("pytest_args", nargs=argparse.REMAINDER,
-                   help="passed to pytest as they are (for example -q, -k NAME, a test path)")
+    p = sub.add_parser(
+        "test",
+        help="run the course's own test suite (pytest)",
+        description="Run the course's own test suite with pytest. The whole suite grades every step's "
+        "notebooks through nbgrader and takes 20 minutes or more on two cores; "
+        "--fast leaves those tests out.",
+    )
+    p.add_argument(
+        "--fast",
+        action="store_true",
+        help='the fast lane (under two minutes): pytest -m "not slow", without the tests that grade a '
+        "whole class, release the whole course or run a benchmark; must come first",
+    )
+    p.add_argument(
+        "pytest_args",
+        nargs=argparse.REMAINDER,
+        help="passed to pytest as they are (for example -q, -k NAME, a test path)",
+    )
     p.set_defaults(func=cmd_test)
     return parser
 

@@ -30,9 +30,9 @@ def has_nbgrader_meta(cell) -> bool:
     return NBGRADER in cell.get("metadata", {})
 
 
-def grade_id_of(cell) -> str | None:
-    """The cell's nbgrader grade id, or None."""
-    return nbgrader_meta(cell).get("grade_id")
+def grade_id_of(cell) -> str:
+    """The cell's nbgrader grade id, or "" when it has none."""
+    return str(nbgrader_meta(cell).get("grade_id") or "")
 
 
 def is_graded_test(cell) -> bool:

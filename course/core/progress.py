@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from course.core.files import write_atomically
 
@@ -69,7 +69,9 @@ def state_of(step, passed: dict) -> tuple[str, int]:
 
 def stored_passes(workspace: Path) -> dict[str, bool]:
     """grade_id -> passed, from the workspace's store."""
-    return {grade_id: bool(entry.get("passed")) for grade_id, entry in load(workspace).items() if isinstance(entry, dict)}
+    return {
+        grade_id: bool(entry.get("passed")) for grade_id, entry in load(workspace).items() if isinstance(entry, dict)
+    }
 
 
 def add_listener(listener: Callable[[Path, dict], None]) -> None:

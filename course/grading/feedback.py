@@ -34,7 +34,7 @@ SCRUBBED = "[hidden]"
 MIN_SECRET_LENGTH = 12  # shorter lines (")", "hidden.report()") say nothing and appear everywhere
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def check_docstrings(step: Step) -> dict[str, str]:
     """grade_id -> the "Check that ..." docstring of each graded cell in the step's source."""
     found = {}
@@ -47,16 +47,16 @@ def check_docstrings(step: Step) -> dict[str, str]:
     return found
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def hidden_lines(step: Step) -> frozenset[str]:
     """Lines of the step's hidden tests that appear nowhere else in its source (stripped)."""
-    hidden, given = set(), set()
+    hidden: set[str] = set()
+    given: set[str] = set()
     for name in step.notebooks:
         for cell in nbformat.read(str(step.solution_dir / name), as_version=4).cells:
             for line, inside in hidden_test_lines(cell.source):
                 (hidden if inside else given).add(line.strip())
-    return frozenset(line for line in hidden - given
-                     if len(line) >= MIN_SECRET_LENGTH and not line.startswith("#"))
+    return frozenset(line for line in hidden - given if len(line) >= MIN_SECRET_LENGTH and not line.startswith("#"))
 
 
 def scrub(text, secrets: frozenset[str]) -> str:
@@ -118,7 +118,8 @@ def render(result, step: Step, notebook: str, base: Path | None = None) -> str:
     """
     secrets = hidden_lines(step)
     docstrings = check_docstrings(step)
-    shown, distrusted = {}, {}
+    shown: dict[str, list[dict]] = {}
+    distrusted: dict[str, str] = {}
     path = Path(result.autograded.get(notebook, ""))
     path = base / path if base is not None else path
     if notebook in result.autograded and path.is_file():
@@ -131,13 +132,19 @@ def render(result, step: Step, notebook: str, base: Path | None = None) -> str:
         passed = cell["score"] >= cell["max_score"]
         body = _lines_html(shown.get(info.id, []), secrets)
         if info.id in distrusted:
-            body = ("<p>This check could not be trusted, so it scored 0: "
-                    f"{html.escape(scrub(distrusted[info.id], secrets))}.</p>")
+            body = (
+                "<p>This check could not be trusted, so it scored 0: "
+                f"{html.escape(scrub(distrusted[info.id], secrets))}.</p>"
+            )
         elif info.manual:
             body = "<p>A person reads and scores this answer; the score here is the automatic grader's.</p>"
         elif not shown.get(info.id) and not passed:
             body = "<p>This check did not run: an earlier cell probably stopped with an error.</p>"
-        hint = "" if passed or info.manual or not info.hints else f"<p class='hint'><strong>Hint:</strong> {html.escape(info.hints[0])}</p>"
+        hint = (
+            ""
+            if passed or info.manual or not info.hints
+            else f"<p class='hint'><strong>Hint:</strong> {html.escape(info.hints[0])}</p>"
+        )
         rows.append(
             f"<section class='{'pass' if passed else 'fail'}'>"
             f"<h3>{html.escape(info.task)} &middot; {cell['score']:g} / {cell['max_score']:g}</h3>"
@@ -175,7 +182,8 @@ PAGE = """<!doctype html>
 body {{ font-family: system-ui, sans-serif; max-width: 50rem; margin: 2rem auto; line-height: 1.45; }}
 section {{ border-left: 4px solid #999; padding: 0.2rem 1rem; margin: 1rem 0; }}
 section.pass {{ border-color: {pass_colour}; }} section.fail {{ border-color: {fail_colour}; }}
-code {{ background: #f3f3f3; padding: 0 0.2em; }} .doc {{ color: #444; }} .hint {{ background: #fff8e1; padding: 0.4rem; }}
+code {{ background: #f3f3f3; padding: 0 0.2em; }} .doc {{ color: #444; }}
+.hint {{ background: #fff8e1; padding: 0.4rem; }}
 </style></head>
 <body>
 <h1>{step}</h1>

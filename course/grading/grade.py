@@ -69,8 +69,10 @@ class Progress:
         self.done += 1
         elapsed = time.monotonic() - self.started
         left = elapsed / self.done * (self.total - self.done)
-        self.show(f"[{self.done}/{self.total}] {result.learner} {result.step}: {number(result.score)}/"
-                  f"{number(result.max_score)} {result.status} ({elapsed:.0f}s, ~{left:.0f}s left)")
+        self.show(
+            f"[{self.done}/{self.total}] {result.learner} {result.step}: {number(result.score)}/"
+            f"{number(result.max_score)} {result.status} ({elapsed:.0f}s, ~{left:.0f}s left)"
+        )
 
 
 def file_graded(out: Path, done: Graded) -> Result:
@@ -127,8 +129,10 @@ def main_grade(submitted: Path, out: Path, jobs: int, timeout: int | None, sandb
     from course.grading.store import OutFolderBusy
 
     if not submitted.is_dir():
-        print(f"course grade: {submitted} is not a folder. Give the folder that holds "
-              "<learner>/<step>/<notebook>.ipynb.", file=sys.stderr)
+        print(
+            f"course grade: {submitted} is not a folder. Give the folder that holds <learner>/<step>/<notebook>.ipynb.",
+            file=sys.stderr,
+        )
         return 2
     if jobs < 1:
         print("course grade: --jobs must be 1 or more", file=sys.stderr)

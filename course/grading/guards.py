@@ -45,8 +45,10 @@ def error_output(ename: str, evalue: str) -> NotebookNode:
 
 def scores_zero(cell) -> bool:
     """True when nbgrader will score the cell zero anyway (an error, or anything on stderr)."""
-    return any(out.get("output_type") == "error" or (out.get("output_type") == "stream" and out.get("name") == "stderr")
-               for out in cell.get("outputs", []))
+    return any(
+        out.get("output_type") == "error" or (out.get("output_type") == "stream" and out.get("name") == "stderr")
+        for out in cell.get("outputs", [])
+    )
 
 
 def cell_label(cell, index: int) -> str:

@@ -47,8 +47,9 @@ def listed(names: list[str]) -> str:
 
 def is_ignored(relative: Path, ignore: list[str]) -> bool:
     """Files nobody needs graded: hidden files, checkpoints, caches, what the notebook wrote when run."""
-    return any(part.startswith(".") or any(fnmatch.fnmatch(part, pattern) for pattern in ignore)
-               for part in relative.parts)
+    return any(
+        part.startswith(".") or any(fnmatch.fnmatch(part, pattern) for pattern in ignore) for part in relative.parts
+    )
 
 
 def submitted_files(folder: Path, ignore: list[str]) -> list[Path]:
@@ -66,8 +67,11 @@ def submitted_files(folder: Path, ignore: list[str]) -> list[Path]:
 
 def rebuild(data: dict):
     """A valid notebook made from the cells of a JSON notebook that does not follow the format."""
-    makers = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
-              "raw": nbformat.v4.new_raw_cell}
+    makers = {
+        "code": nbformat.v4.new_code_cell,
+        "markdown": nbformat.v4.new_markdown_cell,
+        "raw": nbformat.v4.new_raw_cell,
+    }
     notebook = nbformat.v4.new_notebook()
     for cell in data.get("cells", []):
         if not isinstance(cell, dict) or cell.get("cell_type") not in makers:
@@ -116,8 +120,10 @@ def fresh_copy(cell):
 
 def same_text(submitted, released) -> bool:
     """True when a submitted cell still reads as released (a solution notebook's hidden tests aside)."""
-    return (submitted.cell_type == released.cell_type
-            and without_hidden_tests(submitted.source).strip() == released.source.strip())
+    return (
+        submitted.cell_type == released.cell_type
+        and without_hidden_tests(submitted.source).strip() == released.source.strip()
+    )
 
 
 @dataclass
@@ -134,8 +140,10 @@ class Repairs:
         restored = [i for i in self.restored if i in code_ids]
         found = []
         if self.matched:
-            found.append(f"metadata-restored: {name} had lost its nbgrader metadata; "
-                         f"{len(self.matched)} given cells were recognised by their text")
+            found.append(
+                f"metadata-restored: {name} had lost its nbgrader metadata; "
+                f"{len(self.matched)} given cells were recognised by their text"
+            )
         if restored:
             found.append(f"deleted-cells-restored: {name}: {listed(restored)}")
         if edited:
@@ -170,7 +178,7 @@ def repair(notebook, released) -> tuple[object, Repairs]:
             del cell.metadata[NBGRADER]  # a copy, or a cell this step does not have
         cells.append(cell)
     for index, cell in enumerate(cells):  # given cells that lost their metadata, recognised by their text
-        if grade_id_of(cell) is None:
+        if not grade_id_of(cell):
             match = next((i for i in protected if i not in seen and same_text(cell, reference[i])), None)
             if match:
                 cells[index] = fresh_copy(reference[match])
@@ -180,7 +188,7 @@ def repair(notebook, released) -> tuple[object, Repairs]:
     for position, missing in enumerate(order):  # given cells that are gone: back before their successor
         if missing in protected and missing not in seen:
             present = [grade_id_of(cell) for cell in cells]
-            later = [i for i in order[position + 1:] if i in present]
+            later = [i for i in order[position + 1 :] if i in present]
             at = present.index(later[0]) if later else len(cells)
             cells.insert(at, fresh_copy(reference[missing]))
             seen.add(missing)
@@ -219,7 +227,8 @@ def take_in(folder: Path, expected: tuple[str, ...], release_dir: Path, ignore: 
     """Read and repair the notebooks in ``folder`` against the released ones in ``release_dir``.
 
     Only the notebooks are graded: the step's own files come from the release, and
-    learner files are written by the notebook's cells. ``ignore``: patterns of files nobody needs graded (nbgrader's ``CourseDirectory.ignore``).
+    learner files are written by the notebook's cells. ``ignore``: patterns of files nobody
+    needs graded (nbgrader's ``CourseDirectory.ignore``).
     """
     intake = Intake()
     files = submitted_files(folder, ignore)
@@ -249,8 +258,16 @@ def take_in(folder: Path, expected: tuple[str, ...], release_dir: Path, ignore: 
 
 # Things learner code has no reason to touch in this course; finding one does not change
 # the score (the seals do that) but asks the instructor to read the autograded notebook.
-REVIEW_WORDS = ("input_transformers", "ast_transformers", "input_transformer_manager", "course.checks",
-                "course.grading", "os._exit", "run_cell", "events.register")
+REVIEW_WORDS = (
+    "input_transformers",
+    "ast_transformers",
+    "input_transformer_manager",
+    "course.checks",
+    "course.grading",
+    "os._exit",
+    "run_cell",
+    "events.register",
+)
 
 
 def review_flags(notebook, name: str) -> list[str]:

@@ -56,7 +56,11 @@ def guarded_preprocessors() -> list:
 
     chain = []
     for preprocessor in Autograde.class_traits()["autograde_preprocessors"].default():
-        chain += [PrepareWorkdir, SealGradedCells, GuardedExecute, VerifySeals] if preprocessor is Execute else [preprocessor]
+        chain += (
+            [PrepareWorkdir, SealGradedCells, GuardedExecute, VerifySeals]
+            if preprocessor is Execute
+            else [preprocessor]
+        )
     return chain
 
 

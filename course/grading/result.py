@@ -46,7 +46,7 @@ class Result:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Result":
+    def from_dict(cls, data: dict) -> Result:
         return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
 
 

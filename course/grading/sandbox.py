@@ -31,8 +31,17 @@ from course import PACKAGE_DIR
 MODES = ("auto", "require", "off")
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc", "/sys")
 # Environment variables the sandboxed kernel keeps; everything else is cleared.
-KEPT_ENV_PREFIXES = ("LANG", "LC_", "TZ", "PYTHONHASHSEED", "PYTHONIOENCODING", "NBGRADER_", "OMP_", "OPENBLAS_",
-                     "MKL_")
+KEPT_ENV_PREFIXES = (
+    "LANG",
+    "LC_",
+    "TZ",
+    "PYTHONHASHSEED",
+    "PYTHONIOENCODING",
+    "NBGRADER_",
+    "OMP_",
+    "OPENBLAS_",
+    "MKL_",
+)
 TMP_SIZE = str(1 << 30)  # the private /tmp is memory-backed: 1 GiB at most
 INSTALL_HINT = "install it with `apt-get install bubblewrap` (Debian/Ubuntu)"
 
@@ -57,7 +66,9 @@ def probe() -> str:
     try:
         done = subprocess.run(
             [bwrap, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"],
-            capture_output=True, text=True, timeout=20,
+            capture_output=True,
+            text=True,
+            timeout=20,
         )
     except (OSError, subprocess.TimeoutExpired) as error:
         return f"bwrap could not start: {error}"
@@ -71,21 +82,35 @@ def choose(mode: str) -> SandboxChoice:
     if mode not in MODES:
         raise ValueError(f"sandbox mode must be one of {', '.join(MODES)}, not {mode!r}")
     if mode == "off":
-        return SandboxChoice(False, "WARNING: sandbox off: learner code runs with your rights and can read "
-                                    "solutions/, the gradebook and other submissions")
+        return SandboxChoice(
+            False,
+            "WARNING: sandbox off: learner code runs with your rights and can read "
+            "solutions/, the gradebook and other submissions",
+        )
     reason = probe()
     if not reason:
         return SandboxChoice(True, "sandbox: bubblewrap (learner code sees only its own folder, no network)")
     if mode == "require":
         raise SandboxUnavailable(f"--sandbox require: {reason}")
-    return SandboxChoice(False, f"WARNING: grading without a sandbox: {reason}. Learner code runs with your "
-                                "rights and can read solutions/, the gradebook and other submissions.")
+    return SandboxChoice(
+        False,
+        f"WARNING: grading without a sandbox: {reason}. Learner code runs with your "
+        "rights and can read solutions/, the gradebook and other submissions.",
+    )
 
 
 def readonly_dirs() -> list[str]:
     """Folders the kernel needs to read: the system, Python, its packages, the course package."""
-    candidates = [*SYSTEM_DIRS, sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-                  *site.getsitepackages(), site.getusersitepackages(), str(PACKAGE_DIR)]
+    candidates = [
+        *SYSTEM_DIRS,
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        sys.base_exec_prefix,
+        *site.getsitepackages(),
+        site.getusersitepackages(),
+        str(PACKAGE_DIR),
+    ]
     found = []
     for path in candidates:
         if path and os.path.isdir(path) and path not in found:
@@ -98,13 +123,28 @@ def bwrap_command(workdir: str, private_dir: str, env: dict[str, str]) -> list[s
 
     Of ``env`` (the kernel's environment) only the variables in ``KEPT_ENV_PREFIXES`` are kept.
     """
-    command = [shutil.which("bwrap") or "bwrap", "--die-with-parent", "--unshare-all", "--cap-drop", "ALL",
-               "--clearenv"]
+    command = [
+        shutil.which("bwrap") or "bwrap",
+        "--die-with-parent",
+        "--unshare-all",
+        "--cap-drop",
+        "ALL",
+        "--clearenv",
+    ]
     for name, value in sorted(env.items()):
         if name.startswith(KEPT_ENV_PREFIXES):
             command += ["--setenv", name, value]
-    command += ["--setenv", "PATH", os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin", "/bin"]),
-                "--setenv", "HOME", "/tmp/home", "--setenv", "MPLCONFIGDIR", "/tmp/home/.matplotlib"]
+    command += [
+        "--setenv",
+        "PATH",
+        os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin", "/bin"]),
+        "--setenv",
+        "HOME",
+        "/tmp/home",
+        "--setenv",
+        "MPLCONFIGDIR",
+        "/tmp/home/.matplotlib",
+    ]
     command += ["--proc", "/proc", "--dev", "/dev"]
     command += (["--size", TMP_SIZE] if bwrap_knows_size() else []) + ["--tmpfs", "/tmp", "--dir", "/tmp/home"]
     for path in readonly_dirs():  # after the private /tmp, so a Python installed under /tmp stays visible
@@ -113,7 +153,7 @@ def bwrap_command(workdir: str, private_dir: str, env: dict[str, str]) -> list[s
     return command
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def bwrap_knows_size() -> bool:
     """bwrap 0.5 and later can cap the size of a tmpfs."""
     try:
@@ -138,7 +178,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.connection_file = os.path.join(private_dir, "kernel.json")
         self.ip = os.path.join(private_dir, "kernel-ipc")
         self._private_dir = private_dir
-        self.kernel_spec.interrupt_mode = "message"
+        spec = self.kernel_spec
+        assert spec is not None  # the kernel manager found the kernel's spec before this hook runs
+        spec.interrupt_mode = "message"
         return await super()._async_pre_start_kernel(**kw)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):

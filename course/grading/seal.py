@@ -28,13 +28,40 @@ import types
 from course.core.protocol import SEAL_MIMETYPE
 
 # builtins the checks call; replacing one of them could make a failing check pass
-CHECKED_BUILTINS = ("all", "any", "bool", "callable", "float", "hasattr", "int", "isinstance", "len",
-                    "repr", "str", "type", "getattr", "issubclass", "list", "dict", "set", "tuple")
+CHECKED_BUILTINS = (
+    "all",
+    "any",
+    "bool",
+    "callable",
+    "float",
+    "hasattr",
+    "int",
+    "isinstance",
+    "len",
+    "repr",
+    "str",
+    "type",
+    "getattr",
+    "issubclass",
+    "list",
+    "dict",
+    "set",
+    "tuple",
+)
 # transformers that the kernel's own libraries install are fine
 TRUSTED_MODULES = ("IPython.", "ipykernel.", "ipytest", "matplotlib_inline.", "ipywidgets.", "comm.")
 # methods through which a cell's code reaches Python; replacing one can skip or rewrite a cell
-SHELL_METHODS = ("run_cell", "run_cell_async", "transform_cell", "transform_ast", "run_ast_nodes", "run_code",
-                 "should_run_async", "showtraceback", "_showtraceback")
+SHELL_METHODS = (
+    "run_cell",
+    "run_cell_async",
+    "transform_cell",
+    "transform_ast",
+    "run_ast_nodes",
+    "run_code",
+    "should_run_async",
+    "showtraceback",
+    "_showtraceback",
+)
 KERNEL_METHODS = ("do_execute", "execute_request")
 
 
@@ -93,6 +120,7 @@ def checks_file_fingerprint() -> str:
 
     path = course.checks.check.__file__
     spec = importlib.util.spec_from_file_location("course.checks.check", path)
+    assert spec is not None and spec.loader is not None  # a .py file always has a spec and a loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # a fresh copy: the imported module is left alone
     return checks_fingerprint(module)
@@ -124,8 +152,13 @@ def _shell():
 def foreign_transformers(shell) -> list[str]:
     """Input and AST transformers in ``shell`` that the kernel's own libraries did not install."""
     manager = shell.input_transformer_manager
-    installed = [*manager.cleanup_transforms, *manager.line_transforms, *manager.token_transformers,
-                 *shell.input_transformers_post, *shell.ast_transformers]
+    installed = [
+        *manager.cleanup_transforms,
+        *manager.line_transforms,
+        *manager.token_transformers,
+        *shell.input_transformers_post,
+        *shell.ast_transformers,
+    ]
     foreign = []
     for transformer in installed:
         module = getattr(transformer, "__module__", None) or type(transformer).__module__ or ""

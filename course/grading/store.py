@@ -47,8 +47,10 @@ def locked(out: Path):
     with open(out / LOCK, "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise OutFolderBusy(f"another `course grade` is writing to {out}: wait for it, or use another --out")
+        except OSError as error:
+            raise OutFolderBusy(
+                f"another `course grade` is writing to {out}: wait for it, or use another --out"
+            ) from error
         yield
 
 

@@ -44,8 +44,9 @@ def _worker_api(settings: Settings):
         for name, value in SINGLE_THREADED.items():
             os.environ.setdefault(name, value)  # inherited by every kernel this worker starts
         root = Path(tempfile.mkdtemp(prefix="worker-", dir=settings.scratch))
-        _worker.update(api=make_api(root, settings.timeout, guarded=True, sandboxed=settings.sandboxed),
-                       generated=set())
+        _worker.update(
+            api=make_api(root, settings.timeout, guarded=True, sandboxed=settings.sandboxed), generated=set()
+        )
     return _worker["api"]
 
 
@@ -137,8 +138,9 @@ EXCEPTION_LINE = re.compile(r"^\s*([\w.]*(Error|Exception|Exit)\w*): (.+)$")
 def nbgrader_error(outcome: dict) -> str:
     """The line that says what went wrong in a failed nbgrader call (not nbgrader's 'see above')."""
     text = (outcome.get("log") or "") + "\n" + (outcome.get("error") or "")
-    causes = [line.strip() for line in text.splitlines()
-              if EXCEPTION_LINE.match(line) and "NbGraderException" not in line]
+    causes = [
+        line.strip() for line in text.splitlines() if EXCEPTION_LINE.match(line) and "NbGraderException" not in line
+    ]
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     found = causes[-1] if causes else (lines[-1] if lines else "nbgrader failed without saying why")
     return found[:200]

@@ -66,7 +66,9 @@ class HintButton:
             f"<li class='course-hint'><strong>Hint {number}:</strong> {html.escape(text)}</li>"
             for number, text in enumerate(self.hints[: self.shown], start=1)
         )
-        self.area.value = f"<ul style='margin:0.2em 0;padding-left:1.2em;line-height:1.45'>{items}</ul>" if items else ""
+        self.area.value = (
+            f"<ul style='margin:0.2em 0;padding-left:1.2em;line-height:1.45'>{items}</ul>" if items else ""
+        )
 
 
 def build_panel(result: dict) -> widgets.VBox:

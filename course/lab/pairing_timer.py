@@ -54,7 +54,8 @@ TEMPLATE = """
   <div class="cpt-roles"></div>
   <div class="cpt-task"></div>
   <div class="cpt-prompt" style="display:none"></div>
-  <button class="cpt-start">Start</button><button class="cpt-swap">Swap now</button><button class="cpt-reset">Reset</button>
+  <button class="cpt-start">Start</button><button class="cpt-swap">Swap now</button>
+  <button class="cpt-reset">Reset</button>
 </div>
 """
 
@@ -82,7 +83,8 @@ SCRIPT = r"""
     const driver = name("driver", "Driver"), navigator = name("navigator", "Navigator");
     const pingPong = part("mode").value === "ping-pong";
     part("clock").textContent = clock(state.left);
-    part("roles").textContent = driver + " drives (keyboard) \u00b7 " + navigator + " navigates (thinks ahead, reviews)";
+    part("roles").textContent =
+      driver + " drives (keyboard) \u00b7 " + navigator + " navigates (thinks ahead, reviews)";
     if (pingPong) {
       part("task").textContent = state.turn === 1
         ? driver + ": write the first failing test. Swap as soon as it fails."
@@ -96,7 +98,8 @@ SCRIPT = r"""
     part("start").textContent = state.due ? "Swap and start" : (state.running ? "Pause" : "Start");
   }
   function remember() {
-    localStorage.setItem("course-pairing-timer", JSON.stringify({driver: part("driver").value, navigator: part("navigator").value}));
+    const names = {driver: part("driver").value, navigator: part("navigator").value};
+    localStorage.setItem("course-pairing-timer", JSON.stringify(names));
   }
   function swapRoles() {
     const driver = part("driver").value;
@@ -127,7 +130,9 @@ SCRIPT = r"""
     render();
   };
   part("swap").onclick = function () { swapRoles(); render(); };
-  part("reset").onclick = function () { state.running = false; state.due = false; state.left = turnLength(); render(); };
+  part("reset").onclick = function () {
+    state.running = false; state.due = false; state.left = turnLength(); render();
+  };
   part("minutes").onchange = function () { if (!state.running) { state.left = turnLength(); } render(); };
   part("driver").oninput = part("navigator").oninput = function () { remember(); render(); };
   part("mode").onchange = render;

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import Any
 
 from course.core import progress as progress_store
 from course.core.catalog import Step, find_step, load_steps
@@ -28,7 +29,7 @@ NOT_IN_WORKSPACE = (
     "Start the course with `course start` to work in your own workspace."
 )
 
-_live_views: dict[str, object] = {}  # step slug -> the HTML widget showing it
+_live_views: dict[str, Any] = {}  # step slug -> the HTML widget showing it
 
 
 def states(steps: list[Step], passed: dict[str, bool]) -> list[tuple[Step, str, int]]:

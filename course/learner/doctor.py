@@ -37,7 +37,9 @@ def check_python(version: tuple[int, ...] = tuple(sys.version_info[:3])) -> Find
     if tuple(version[:2]) >= MIN_PYTHON:
         return Finding("python", True, f"Python {shown}")
     return Finding(
-        "python", False, f"Python {shown} is too old: the course needs {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer",
+        "python",
+        False,
+        f"Python {shown} is too old: the course needs {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer",
         "install Python 3.11 or newer, then run `python3 -m course start` with it (it sets up .venv)",
     )
 
@@ -57,10 +59,14 @@ def check_packages(requirements: list[str] | None = None) -> list[Finding]:
     if requirements is None:
         requirements = required_packages()
         if not requirements:
-            return [Finding(
-                "packages", False, "the course is not installed in this Python",
-                f"run `python3 -m course start` from {REPO_DIR} (it installs the course into .venv)",
-            )]
+            return [
+                Finding(
+                    "packages",
+                    False,
+                    "the course is not installed in this Python",
+                    f"run `python3 -m course start` from {REPO_DIR} (it installs the course into .venv)",
+                )
+            ]
     reinstall = f"run `{Path(sys.executable).name} -m pip install -e {REPO_DIR}`"
     findings = []
     for line in requirements:
@@ -71,9 +77,14 @@ def check_packages(requirements: list[str] | None = None) -> list[Finding]:
             findings.append(Finding(requirement.name, False, "not installed", reinstall))
             continue
         if requirement.specifier and not requirement.specifier.contains(version, prereleases=True):
-            findings.append(Finding(
-                requirement.name, False, f"{version} installed, the course needs {requirement.specifier}", reinstall,
-            ))
+            findings.append(
+                Finding(
+                    requirement.name,
+                    False,
+                    f"{version} installed, the course needs {requirement.specifier}",
+                    reinstall,
+                )
+            )
         else:
             findings.append(Finding(requirement.name, True, version))
     return findings
@@ -94,7 +105,9 @@ def check_kernel(kernel_name: str = "python3", timeout: float = 60) -> Finding:
             kernel_name=kernel_name, startup_timeout=timeout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
     except Exception as error:  # no such kernel, or it does not start
-        return Finding("kernel", False, f"the '{kernel_name}' kernel does not start: {type(error).__name__}: {error}", fix)
+        return Finding(
+            "kernel", False, f"the '{kernel_name}' kernel does not start: {type(error).__name__}: {error}", fix
+        )
     try:
         outputs: list[str] = []
 
@@ -154,10 +167,14 @@ def check_workspace(workspace: Path) -> list[Finding]:
         probe.write_text("ok")
         probe.unlink()
     except OSError as error:
-        findings.append(Finding(
-            "workspace writable", False, f"cannot write in {workspace}: {error.strerror}",
-            "give yourself write permission on the folder, or choose another with --workspace",
-        ))
+        findings.append(
+            Finding(
+                "workspace writable",
+                False,
+                f"cannot write in {workspace}: {error.strerror}",
+                "give yourself write permission on the folder, or choose another with --workspace",
+            )
+        )
     return findings
 
 
@@ -179,7 +196,11 @@ def report(findings: list[Finding]) -> str:
         if not finding.ok and finding.fix:
             lines.append(f"         fix: {finding.fix}")
     problems = sum(not f.ok for f in findings)
-    lines.append("everything looks ready" if not problems else f"{problems} problem(s) found: apply the fixes above, then run `course doctor` again")
+    lines.append(
+        "everything looks ready"
+        if not problems
+        else f"{problems} problem(s) found: apply the fixes above, then run `course doctor` again"
+    )
     return "\n".join(lines)
 
 

@@ -115,7 +115,10 @@ def failure_details(outcomes: list[StepChecks]) -> str:
             if result is not None and result["passed"]:
                 continue
             if result is None:
-                text = f"[NOT RUN] {check.id}: the check cell did not report (an earlier cell probably stopped with an error)"
+                text = (
+                    f"[NOT RUN] {check.id}: the check cell did not report "
+                    "(an earlier cell probably stopped with an error)"
+                )
             else:
                 text = as_text(result)
             if check.hints:

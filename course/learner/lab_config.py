@@ -57,10 +57,15 @@ def write_learner_config(workspace: Path) -> Path:
     (folder / "labconfig").mkdir(parents=True, exist_ok=True)
     server = {
         "ServerApp": {"jpserver_extensions": {name: False for name in HIDDEN_SERVER_EXTENSIONS}},
-        "LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.handlers.announcements.NeverCheckForUpdate"},
+        "LabApp": {
+            "news_url": None,
+            "check_for_updates_class": "jupyterlab.handlers.announcements.NeverCheckForUpdate",
+        },
     }
     _write_json(folder / "jupyter_server_config.json", server)
-    _write_json(folder / "labconfig" / "page_config.json", {"disabledExtensions": {p: True for p in HIDDEN_LAB_PLUGINS}})
+    _write_json(
+        folder / "labconfig" / "page_config.json", {"disabledExtensions": {p: True for p in HIDDEN_LAB_PLUGINS}}
+    )
     _write_json(folder / "labconfig" / "default_setting_overrides.json", SETTING_DEFAULTS)
     return folder
 

@@ -22,7 +22,9 @@ from course.learner.workspace import update_workspace
 def jupyterlab_command(workspace: Path, first_notebook: str, port: int | None, no_browser: bool) -> list[str]:
     """The command that serves ``workspace`` in JupyterLab, opening ``first_notebook``."""
     command = [
-        sys.executable, "-m", "jupyterlab",
+        sys.executable,
+        "-m",
+        "jupyterlab",
         f"--ServerApp.root_dir={workspace}",
         f"--ServerApp.default_url=/lab/tree/{first_notebook}",
     ]

@@ -56,9 +56,7 @@ def sha256(path: Path) -> str:
 
 def _shipped_files(step: Step, exercises_dir: Path) -> list[Path]:
     folder = exercises_dir / step.slug
-    return sorted(
-        p for p in folder.rglob("*") if p.is_file() and not SKIP & set(p.relative_to(folder).parts)
-    )
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not SKIP & set(p.relative_to(folder).parts))
 
 
 def _check_location(workspace: Path) -> None:

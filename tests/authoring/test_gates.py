@@ -35,7 +35,9 @@ def test_the_workflow_runs_ci_with_pinned_actions_and_read_only_rights():
     assert [step["run"] for step in steps if "run" in step] == ["bash .ci/run"]
     for step in steps:
         if "uses" in step:
-            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), f"{step['uses']} is not pinned by commit"
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), (
+                f"{step['uses']} is not pinned by commit"
+            )
 
 
 def _project(tmp_path, source: str):

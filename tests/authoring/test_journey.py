@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
-from course.core.catalog import load_steps
 from course.authoring.journey import end_state_code, starting_point_code
+from course.core.catalog import load_steps
 
 STEPS = load_steps()
-PAIRS = list(zip(STEPS, STEPS[1:]))
+PAIRS = list(itertools.pairwise(STEPS))
 
 
 @pytest.mark.parametrize("previous,step", PAIRS, ids=[step.slug for _, step in PAIRS])

@@ -6,10 +6,10 @@ import shutil
 
 import nbformat
 import pytest
-from sources import split_lines, telling
 
 from course.authoring.release import build_release, release_differences, stray_step_folders
 from course.core.catalog import EXERCISES_DIR, load_steps
+from sources import split_lines, telling
 
 STEPS = load_steps()
 SLUGS = [step.slug for step in STEPS]

@@ -26,16 +26,22 @@ import urllib.request
 import nbformat
 import pytest
 
-from browser import chromium, require_browser, screenshot_path  # noqa: F401 - chromium is a fixture
-from course.core.catalog import find_step
+from browser import require_browser, screenshot_path
 from course.authoring.journey import without_markers
+from course.core.catalog import find_step
 
 pytestmark = pytest.mark.browser
 
 STEP = find_step("10-service")
 SEASONS = ["data/seasons/PAL0708.csv", "data/seasons/PAL0809.csv", "data/seasons/PAL0910.csv"]
-GENTOO = {"species": "Gentoo", "island": "Biscoe", "culmen_length_mm": "50.0", "culmen_depth_mm": "16.3",
-          "flipper_length_mm": "230", "body_mass_g": "5700"}
+GENTOO = {
+    "species": "Gentoo",
+    "island": "Biscoe",
+    "culmen_length_mm": "50.0",
+    "culmen_depth_mm": "16.3",
+    "flipper_length_mm": "230",
+    "body_mass_g": "5700",
+}
 
 
 def write_package(folder) -> list[str]:
@@ -82,15 +88,29 @@ def service_url(tmp_path_factory):
     assert {"penguins/service.py", "penguins/static/index.html"} <= set(written)
     trained = subprocess.run(
         [sys.executable, "-m", "penguins", "train", *[arg for season in SEASONS for arg in ("--season", season)]],
-        cwd=folder, capture_output=True, text=True, timeout=300,
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert trained.returncode == 0, trained.stderr
     port, log = free_port(), folder / "uvicorn.log"
     with open(log, "w") as handle:
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "penguins.service:app_from_environment",
-             "--host", "127.0.0.1", "--port", str(port)],
-            cwd=folder, stdout=handle, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "penguins.service:app_from_environment",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=folder,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
             env={**os.environ, "PENGUINS_MODEL_DIR": "artifacts"},
         )
     url = f"http://127.0.0.1:{port}/"
@@ -112,7 +132,9 @@ def page(chromium, service_url):
     errors = []
     opened = chromium.new_page(viewport={"width": 900, "height": 760})
     opened.on("pageerror", lambda error: errors.append(str(error)))
-    opened.route("**/*", lambda route: route.continue_() if route.request.url.startswith(service_url) else route.abort())
+    opened.route(
+        "**/*", lambda route: route.continue_() if route.request.url.startswith(service_url) else route.abort()
+    )
     opened.goto(service_url, wait_until="load")
     yield opened
     opened.close()

@@ -73,14 +73,16 @@ def test_stale_module_after_editing_the_file_says_restart_or_autoreload(tmp_path
     source.write_text("def old_name():\n    return 1\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     module = importlib.import_module("features_demo")
-    source.write_text(textwrap.dedent("""
+    source.write_text(
+        textwrap.dedent("""
         def old_name():
             return 1
 
 
         def culmen_ratio(frame):
             return frame
-    """))
+    """)
+    )
     attribute = for_error(_raised(lambda: module.culmen_ratio))
     assert "still holds the version" in attribute and "%autoreload 2" in attribute
     imported = for_error(_raised(lambda: exec("from features_demo import culmen_ratio", {})))
@@ -144,7 +146,8 @@ def test_an_unchanged_module_with_classes_lambdas_and_decorators_is_not_stale(tm
     from course.checks.advice import stale_modules
 
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "shapes_demo.py").write_text(textwrap.dedent("""
+    (tmp_path / "shapes_demo.py").write_text(
+        textwrap.dedent("""
         import functools
 
         SQUARES = [n * n for n in range(3)]
@@ -166,9 +169,12 @@ def test_an_unchanged_module_with_classes_lambdas_and_decorators_is_not_stale(tm
         class Penguin:
             def weight(self):
                 return 4.2
-    """))
+    """)
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     importlib.import_module("shapes_demo")
     assert stale_modules() == []
-    (tmp_path / "shapes_demo.py").write_text((tmp_path / "shapes_demo.py").read_text() + "\n\ndef new_helper():\n    return 1\n")
+    (tmp_path / "shapes_demo.py").write_text(
+        (tmp_path / "shapes_demo.py").read_text() + "\n\ndef new_helper():\n    return 1\n"
+    )
     assert stale_modules() == ["shapes_demo.py"]

@@ -1,4 +1,4 @@
-"""course.checks.ci_workflow: a learner's GitHub Actions workflow read as data and run here (step 11)."""
+"""course.checks.ci_workflow and ci_run: a learner's GitHub Actions workflow read as data and run here (step 11)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import textwrap
 
 import pytest
 
+from course.checks.ci_run import run_workflow
 from course.checks.ci_workflow import (
     WorkflowError,
     gate_problems,
     let_through,
     load_workflow,
     python_versions,
-    run_workflow,
     runs_on_every_push,
     tool_of,
     triggers,
@@ -49,8 +49,13 @@ def test_a_bare_on_is_read_as_the_events_not_as_true(tmp_path):
 
 @pytest.mark.parametrize(
     "on, every_push",
-    [("push", True), ("[push]", True), ("{push: {branches: [main]}}", False), ("{push: {branches: ['**']}}", True),
-     ("{pull_request: {}}", False)],
+    [
+        ("push", True),
+        ("[push]", True),
+        ("{push: {branches: [main]}}", False),
+        ("{push: {branches: ['**']}}", True),
+        ("{pull_request: {}}", False),
+    ],
 )
 def test_every_push_means_no_branch_filter(tmp_path, on, every_push):
     assert runs_on_every_push(workflow(tmp_path, GOOD.replace("on: [push, pull_request]", f"on: {on}"))) is every_push
@@ -58,9 +63,16 @@ def test_every_push_means_no_branch_filter(tmp_path, on, every_push):
 
 @pytest.mark.parametrize(
     "command, tool",
-    [("ruff check .", "ruff check"), ("python -m ruff format --check penguins", "ruff format --check"),
-     ("ruff format penguins", "ruff format"), ("uv run pytest -q", "pytest"), ("python3 -m mypy penguins", "mypy"),
-     ("pip install -e '.[dev]'", "install"), ("uv sync", "install"), ("echo hi", "echo")],
+    [
+        ("ruff check .", "ruff check"),
+        ("python -m ruff format --check penguins", "ruff format --check"),
+        ("ruff format penguins", "ruff format"),
+        ("uv run pytest -q", "pytest"),
+        ("python3 -m mypy penguins", "mypy"),
+        ("pip install -e '.[dev]'", "install"),
+        ("uv sync", "install"),
+        ("echo hi", "echo"),
+    ],
 )
 def test_tool_of_names_what_a_command_runs(command, tool):
     assert tool_of(command) == tool
@@ -79,13 +91,17 @@ def test_gate_problems_name_a_missing_gate_and_a_missing_checkout(tmp_path):
 
 
 def test_let_through_finds_continue_on_error_and_hidden_exit_codes(tmp_path):
-    text = GOOD.replace("- run: ruff check penguins tests", "- run: ruff check penguins tests\n            continue-on-error: true")
+    text = GOOD.replace(
+        "- run: ruff check penguins tests", "- run: ruff check penguins tests\n            continue-on-error: true"
+    )
     text = text.replace("mypy penguins", "mypy penguins || true")
     assert len(let_through(workflow(tmp_path, text))) == 2
 
 
 def test_a_job_stops_at_its_first_failing_step(tmp_path):
-    flow = workflow(tmp_path, """
+    flow = workflow(
+        tmp_path,
+        """
         on: push
         jobs:
           build:
@@ -103,25 +119,33 @@ def test_a_job_stops_at_its_first_failing_step(tmp_path):
               - name: report
                 if: always()
                 run: echo reported
-    """)
+    """,
+    )
     result = run_workflow(flow, tmp_path)
     assert [(step.name, step.outcome) for step in result.steps] == [
-        ("actions/checkout@v6", "skipped"), ("pip install nothing-at-all", "passed"), ("works", "passed"),
-        ("breaks", "failed"), ("after", "skipped"), ("report", "passed"),
+        ("actions/checkout@v6", "skipped"),
+        ("pip install nothing-at-all", "passed"),
+        ("works", "passed"),
+        ("breaks", "failed"),
+        ("after", "skipped"),
+        ("report", "passed"),
     ]
     assert result.first_failure == "build / breaks (exit code 1)"
     assert "never" not in result.steps[3].output  # bash -e stops the script at the failing line
 
 
 def test_continue_on_error_lets_the_run_pass(tmp_path):
-    flow = workflow(tmp_path, """
+    flow = workflow(
+        tmp_path,
+        """
         on: push
         jobs:
           lint:
             steps:
               - run: exit 1
                 continue-on-error: true
-    """)
+    """,
+    )
     assert run_workflow(flow, tmp_path).passed
 
 

@@ -19,7 +19,9 @@ FIRST = STEPS[0]
 
 def test_python_dash_m_course_runs(tmp_path):
     env = {**os.environ, "COURSE_NO_BOOTSTRAP": "1"}
-    result = subprocess.run([sys.executable, "-m", "course", "steps"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "course", "steps"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     for step in STEPS:
         assert step.slug in result.stdout
@@ -103,7 +105,8 @@ def test_bench_prints_the_ratio_of_the_times_it_measured_on_a_real_grading(capsy
     assert slug == FIRST.slug
     # the timed run really graded: one learner, the solution, full marks
     assert [(row["learner"], row["step"], row["status"], row["score"]) for row in graded_rows] == [
-        ("learner", FIRST.slug, "ok", str(FIRST.points))]
+        ("learner", FIRST.slug, "ok", str(FIRST.points))
+    ]
     # the ratio is the quotient of the printed times (each rounded to 0.005)
     bare, graded, ratio = float(bare), float(graded), float(ratio)
     assert bare > 0 and graded > 0

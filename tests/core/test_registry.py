@@ -6,11 +6,11 @@ import hashlib
 
 import nbformat
 import pytest
-from site_helpers import load_mkdocs_config
 
 from course import PACKAGE_DIR
 from course.core.catalog import CATALOG_PATH, EXERCISES_DIR, SITE_DIR, SOLUTIONS_DIR, CatalogError, load_steps
 from course.core.cells import nbgrader_meta
+from site_helpers import load_mkdocs_config
 
 STEPS = load_steps()
 SLUGS = [step.slug for step in STEPS]
@@ -117,7 +117,9 @@ def test_every_check_has_hints_and_a_check_that_docstring(step):
         for cell in notebook.cells:
             meta = nbgrader_meta(cell)
             if meta.get("grade") and not meta.get("solution"):
-                assert cell.source.startswith('"""Check that'), f"{meta['grade_id']} must open with a 'Check that' docstring"
+                assert cell.source.startswith('"""Check that'), (
+                    f"{meta['grade_id']} must open with a 'Check that' docstring"
+                )
                 assert f'Check("{meta["grade_id"]}"' in cell.source, f"{meta['grade_id']} must report under its own id"
 
 

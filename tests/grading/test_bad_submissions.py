@@ -16,13 +16,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from sources import assert_pages_hide_hidden_tests, secret_hidden_lines
 
 from course.authoring.solved import solved_exercise
 from course.core.catalog import load_steps
 from course.core.cells import is_answer, is_graded_test, nbgrader_meta
 from course.grading.grade import grade_class
 from course.grading.sandbox import probe
+from sources import assert_pages_hide_hidden_tests, secret_hidden_lines
 
 STEPS = load_steps()
 STEP = STEPS[0]
@@ -74,7 +74,7 @@ def stripped():
 
 BLANK_LATER_CELLS = "get_ipython().input_transformers_cleanup.append(lambda lines: [])"
 REDEFINE_CHECKS = "import course.checks.check\ncourse.checks.Check.report = lambda self: None"
-SNOOP = '''
+SNOOP = """
 import glob, os, tempfile
 def can_read(pattern):
     for path in glob.glob(pattern, recursive=True):
@@ -96,7 +96,7 @@ def can_connect():
     except OSError:
         return False
 print("SNOOP network", can_connect())
-'''
+"""
 
 
 def write(folder: Path, notebook, name: str = NOTEBOOK) -> None:
@@ -126,7 +126,9 @@ def batch(tmp_path_factory):
     (here("extras") / "notes.txt").write_text("my notes")
     (here("extras") / "pandas.py").write_text("raise ImportError('a learner file shadowing pandas')")
     (here("extras") / "course").mkdir()
-    (here("extras") / "course" / "checks.py").write_text("class Check:\n    def __getattr__(self, name):\n        return lambda *a, **k: None")
+    (here("extras") / "course" / "checks.py").write_text(
+        "class Check:\n    def __getattr__(self, name):\n        return lambda *a, **k: None"
+    )
     (submitted / "lost" / "99-nowhere").mkdir(parents=True)
     (submitted / "lost" / "99-nowhere" / "x.ipynb").write_text("{}")
     shutil.copytree(STEP.solution_dir, submitted / "bad name!" / STEP.slug)
@@ -134,8 +136,11 @@ def batch(tmp_path_factory):
     write(here("blanks-tests"), with_first_answer(BLANK_LATER_CELLS, keep_answer=False))
     write(here("redefines-checks"), with_first_answer(REDEFINE_CHECKS, keep_answer=False))
     write(here("exits-early"), with_first_answer("exit()", keep_answer=False))
-    snoop = SNOOP.format(solutions=str(STEP.solution_dir / "**" / "*.ipynb"),
-                         submitted=str(submitted / "good" / "**" / "*.ipynb"), notebook=NOTEBOOK)
+    snoop = SNOOP.format(
+        solutions=str(STEP.solution_dir / "**" / "*.ipynb"),
+        submitted=str(submitted / "good" / "**" / "*.ipynb"),
+        notebook=NOTEBOOK,
+    )
     write(here("snoops"), with_first_answer(snoop))
 
     out = tmp_path_factory.mktemp("bad-out")
@@ -152,9 +157,24 @@ def cell_scores(batch, learner) -> dict:
 def test_every_submission_gets_a_row(batch):
     rows, _, _ = batch
     assert set(rows) == {
-        "good", "good-solution", "loops", "dies", "floods", "edits-test", "deletes-test", "strips-metadata",
-        "misnames", "garbled", "empty", "extras", "lost", "bad name!",
-        "blanks-tests", "redefines-checks", "exits-early", "snoops",
+        "good",
+        "good-solution",
+        "loops",
+        "dies",
+        "floods",
+        "edits-test",
+        "deletes-test",
+        "strips-metadata",
+        "misnames",
+        "garbled",
+        "empty",
+        "extras",
+        "lost",
+        "bad name!",
+        "blanks-tests",
+        "redefines-checks",
+        "exits-early",
+        "snoops",
     }
     assert rows["lost"]["step"] == "99-nowhere"
     assert all(rows[learner]["step"] == STEP.slug for learner in rows if learner != "lost")
@@ -271,8 +291,10 @@ def test_learner_code_never_sees_hidden_tests_on_disk(batch):
 SANDBOX_PROBLEM = probe()
 
 
-@pytest.mark.skipif(bool(SANDBOX_PROBLEM) and not os.environ.get("COURSE_REQUIRE_SANDBOX"),
-                    reason=f"no sandbox on this machine ({SANDBOX_PROBLEM}); COURSE_REQUIRE_SANDBOX=1 makes this fail")
+@pytest.mark.skipif(
+    bool(SANDBOX_PROBLEM) and not os.environ.get("COURSE_REQUIRE_SANDBOX"),
+    reason=f"no sandbox on this machine ({SANDBOX_PROBLEM}); COURSE_REQUIRE_SANDBOX=1 makes this fail",
+)
 def test_sandbox_hides_solutions_gradebook_other_learners_and_network(batch):
     assert not SANDBOX_PROBLEM, SANDBOX_PROBLEM
     seen = snoop_lines(batch[2])

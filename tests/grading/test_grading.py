@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 
 import pytest
-from sources import assert_pages_hide_hidden_tests, secret_hidden_lines
 
 from course.core.catalog import load_steps
+from sources import assert_pages_hide_hidden_tests, secret_hidden_lines
 
 STEPS = load_steps()
 SLUGS = [step.slug for step in STEPS]
@@ -55,7 +55,9 @@ def test_every_solution_cell_is_load_bearing(graded_class):
     dead = []
     for learner, slug in graded_class["stubs"]:
         result = results[(learner, slug)]
-        if result.score >= results[("solution", slug)].score:  # the solution's score: manual points are never auto-awarded
+        if (
+            result.score >= results[("solution", slug)].score
+        ):  # the solution's score: manual points are never auto-awarded
             dead.append(f"{slug}: {learner.removeprefix('stub-')}")
     assert not dead, f"replacing these solution cells by their stub loses no points: {dead}"
 

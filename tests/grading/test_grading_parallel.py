@@ -34,8 +34,11 @@ def one_worker(tmp_path_factory):
     out = tmp_path_factory.mktemp("parallel-out")
     lines = []
     first = grade_class(submitted, out, jobs=1, progress=lines.append)
-    before = {"csv": (out / "grades.csv").read_text(), "pages": pages(out),
-              "results": {p.name + p.parent.name: p.read_text() for p in (out / "results").rglob("*.json")}}
+    before = {
+        "csv": (out / "grades.csv").read_text(),
+        "pages": pages(out),
+        "results": {p.name + p.parent.name: p.read_text() for p in (out / "results").rglob("*.json")},
+    }
     again = grade_class(submitted, out, jobs=2, progress=lambda line: None)
     return {"first": first, "again": again, "before": before, "out": out, "progress": lines}
 

@@ -69,7 +69,7 @@ def test_stripped_metadata_is_recognised_by_text_and_answers_are_kept():
     answer = next(i for i, c in enumerate(released().cells) if is_solution(c))
     notebook.cells[answer].source = "my_answer = 42"
     repaired, repairs = repair(notebook, released())
-    protected = [i for i, c in zip(ids(released()), released().cells) if nbgrader_meta(c).get("locked")]
+    protected = [i for i, c in zip(ids(released()), released().cells, strict=True) if nbgrader_meta(c).get("locked")]
     assert sorted(repairs.matched) == sorted(protected) and not repairs.restored
     assert "my_answer = 42" in [cell.source for cell in repaired.cells]
 
@@ -77,18 +77,25 @@ def test_stripped_metadata_is_recognised_by_text_and_answers_are_kept():
 def test_a_copied_cell_runs_as_a_plain_cell():
     notebook = released()
     index = first_test_index(notebook)
-    notebook.cells.insert(index + 1, nbformat.from_dict(nbformat.v4.new_code_cell(
-        notebook.cells[index].source, metadata=dict(notebook.cells[index].metadata))))
+    notebook.cells.insert(
+        index + 1,
+        nbformat.from_dict(
+            nbformat.v4.new_code_cell(notebook.cells[index].source, metadata=dict(notebook.cells[index].metadata))
+        ),
+    )
     repaired, repairs = repair(notebook, released())
     assert repairs.duplicates == [ids(released())[index]]
     assert ids(repaired).count(ids(released())[index]) == 1
     assert len({cell["id"] for cell in repaired.cells}) == len(repaired.cells)
 
 
-@pytest.mark.parametrize("text, problem", [
-    ("{}", "is JSON but not a notebook (it has no cells)"),
-    ("[1, 2", "is not valid JSON (line 1, column 6)"),
-])
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("{}", "is JSON but not a notebook (it has no cells)"),
+        ("[1, 2", "is not valid JSON (line 1, column 6)"),
+    ],
+)
 def test_files_that_are_not_notebooks(tmp_path, text, problem):
     path = tmp_path / NOTEBOOK
     path.write_text(text)
@@ -98,8 +105,10 @@ def test_files_that_are_not_notebooks(tmp_path, text, problem):
 
 def test_a_notebook_that_breaks_the_format_keeps_its_cells(tmp_path):
     path = tmp_path / NOTEBOOK
-    path.write_text('{"cells": [{"cell_type": "code", "source": ["x = 1"], "outputs": "oops"}], "nbformat": 4,'
-                    ' "nbformat_minor": 5, "metadata": {}}')
+    path.write_text(
+        '{"cells": [{"cell_type": "code", "source": ["x = 1"], "outputs": "oops"}], "nbformat": 4,'
+        ' "nbformat_minor": 5, "metadata": {}}'
+    )
     notebook, problems = read_notebook(path, NOTEBOOK)
     assert [cell.source for cell in notebook.cells] == ["x = 1"]
     assert problems == [f"notebook-rebuilt: {NOTEBOOK} did not follow the notebook format; its cells were kept"]
@@ -141,16 +150,24 @@ GOOD_SEAL = {SEAL_MIMETYPE: {"grade_id": "g1", "nonce": "n1", "fingerprint": "f"
 PASSED = {CHECK_MIMETYPE: {"grade_id": "g1", "passed": True, "lines": []}}
 
 
-@pytest.mark.parametrize("outputs, problem", [
-    ([PASSED, GOOD_SEAL], ""),
-    ([PASSED], "the cell did not run to its end (its seal is missing)"),
-    ([PASSED, {SEAL_MIMETYPE: dict(GOOD_SEAL[SEAL_MIMETYPE], nonce="guessed")}], "the cell did not run to its end"),
-    ([PASSED, {SEAL_MIMETYPE: dict(GOOD_SEAL[SEAL_MIMETYPE], fingerprint="other")}], "course.checks.check was changed"),
-    ([PASSED, {SEAL_MIMETYPE: dict(GOOD_SEAL[SEAL_MIMETYPE], problems=["learner code installed"])}],
-     "learner code installed"),
-    ([GOOD_SEAL], "the cell showed 0 of its 1 check reports"),
-    ([{CHECK_MIMETYPE: dict(PASSED[CHECK_MIMETYPE], passed=False)}, GOOD_SEAL], "a check failed without stopping"),
-])
+@pytest.mark.parametrize(
+    "outputs, problem",
+    [
+        ([PASSED, GOOD_SEAL], ""),
+        ([PASSED], "the cell did not run to its end (its seal is missing)"),
+        ([PASSED, {SEAL_MIMETYPE: dict(GOOD_SEAL[SEAL_MIMETYPE], nonce="guessed")}], "the cell did not run to its end"),
+        (
+            [PASSED, {SEAL_MIMETYPE: dict(GOOD_SEAL[SEAL_MIMETYPE], fingerprint="other")}],
+            "course.checks.check was changed",
+        ),
+        (
+            [PASSED, {SEAL_MIMETYPE: dict(GOOD_SEAL[SEAL_MIMETYPE], problems=["learner code installed"])}],
+            "learner code installed",
+        ),
+        ([GOOD_SEAL], "the cell showed 0 of its 1 check reports"),
+        ([{CHECK_MIMETYPE: dict(PASSED[CHECK_MIMETYPE], passed=False)}, GOOD_SEAL], "a check failed without stopping"),
+    ],
+)
 def test_a_cell_is_trusted_only_with_a_valid_seal_and_its_reports(outputs, problem):
     found = seal_problem(graded_cell(outputs), SEAL, "f")
     assert found.startswith(problem) and bool(found) == bool(problem)
@@ -167,8 +184,10 @@ def test_the_fingerprint_sees_a_patched_check(monkeypatch):
 
 
 def test_the_grader_fingerprints_checks_py_as_a_fresh_kernel_imports_it():
-    code = ("from course.grading.seal import checks_file_fingerprint, checks_fingerprint\n"
-            "on_disk = checks_file_fingerprint()\nprint(on_disk == checks_fingerprint())")
+    code = (
+        "from course.grading.seal import checks_file_fingerprint, checks_fingerprint\n"
+        "on_disk = checks_file_fingerprint()\nprint(on_disk == checks_fingerprint())"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_DIR)
     assert done.stdout.strip() == "True", done.stderr
 
@@ -195,9 +214,15 @@ def autograded_with(tmp_path, grade_id, outputs, learner_outputs=()):
 
 
 def page_for(path, grade_id, score=0.0):
-    result = Result("amy", STEP.slug, score, STEP.points, "ok",
-                    cells={grade_id: {"score": score, "max_score": 1.0, "notebook": NOTEBOOK}},
-                    autograded={NOTEBOOK: path.name})
+    result = Result(
+        "amy",
+        STEP.slug,
+        score,
+        STEP.points,
+        "ok",
+        cells={grade_id: {"score": score, "max_score": 1.0, "notebook": NOTEBOOK}},
+        autograded={NOTEBOOK: path.name},
+    )
     return html.unescape(render(result, STEP, NOTEBOOK, base=path.parent))
 
 
@@ -206,8 +231,7 @@ def test_feedback_scrubs_hidden_test_lines_echoed_by_learner_code(tmp_path):
     grade_id = STEP.checks[0].id
     line = {"called": "rows_used", "passed": False, "got": f"'{secret}'", "expected": "329"}
     check = {CHECK_MIMETYPE: {"grade_id": grade_id, "hidden": False, "passed": False, "lines": [line]}}
-    page = page_for(autograded_with(tmp_path, grade_id, [nbformat.v4.new_output("display_data", data=check)]),
-                    grade_id)
+    page = page_for(autograded_with(tmp_path, grade_id, [nbformat.v4.new_output("display_data", data=check)]), grade_id)
     assert secret not in page and "[hidden]" in page
     assert scrub(f"x {secret} y", hidden_lines(STEP)) == "x [hidden] y"
 
@@ -221,16 +245,23 @@ def test_feedback_leaves_the_instructor_notes_out():
 
 def test_feedback_ignores_results_forged_outside_the_graded_cell(tmp_path):
     grade_id = STEP.checks[0].id
-    forged = {CHECK_MIMETYPE: {"grade_id": grade_id, "hidden": False, "passed": True,
-                               "lines": [{"called": "FORGED", "passed": True}]}}
+    forged = {
+        CHECK_MIMETYPE: {
+            "grade_id": grade_id,
+            "hidden": False,
+            "passed": True,
+            "lines": [{"called": "FORGED", "passed": True}],
+        }
+    }
     page = page_for(autograded_with(tmp_path, grade_id, [], learner_outputs=[forged]), grade_id)
     assert "FORGED" not in page and "This check did not run" in page
 
 
 def test_feedback_says_when_a_check_was_not_trusted(tmp_path):
     grade_id = STEP.checks[0].id
-    error = nbformat.v4.new_output("error", ename=INTEGRITY_ERROR, evalue="the cell did not run to its end",
-                                   traceback=[])
+    error = nbformat.v4.new_output(
+        "error", ename=INTEGRITY_ERROR, evalue="the cell did not run to its end", traceback=[]
+    )
     page = page_for(autograded_with(tmp_path, grade_id, [error]), grade_id)
     assert "This check could not be trusted, so it scored 0: the cell did not run to its end." in page
 
@@ -239,8 +270,11 @@ def test_feedback_says_when_a_check_was_not_trusted(tmp_path):
 
 
 def test_the_sandbox_shows_the_course_package_but_not_the_repository(tmp_path):
-    command = bwrap_command(str(tmp_path / "work"), str(tmp_path / "sockets"),
-                            {"NBGRADER_EXECUTION": "autograde", "GITHUB_TOKEN": "secret", "LANG": "C.UTF-8"})
+    command = bwrap_command(
+        str(tmp_path / "work"),
+        str(tmp_path / "sockets"),
+        {"NBGRADER_EXECUTION": "autograde", "GITHUB_TOKEN": "secret", "LANG": "C.UTF-8"},
+    )
     bound = {command[i + 1] for i, arg in enumerate(command) if arg in ("--ro-bind", "--bind")}
     assert str(PACKAGE_DIR) in bound and str(tmp_path / "work") in bound
     assert not {str(REPO_DIR), str(REPO_DIR / "solutions"), str(REPO_DIR / "exercises")} & bound
@@ -277,7 +311,7 @@ def test_the_kernel_folder_holds_only_the_public_notebook_while_it_runs(tmp_path
     workdir = tmp_path / "autograded" / "amy" / STEP.slug
     workdir.mkdir(parents=True)
     nbformat.write(graded, str(workdir / "graded-before.ipynb"))
-    resources = {"metadata": {"path": str(workdir)}, "nbgrader": {"notebook": NOTEBOOK[:-len(".ipynb")]}}
+    resources = {"metadata": {"path": str(workdir)}, "nbgrader": {"notebook": NOTEBOOK[: -len(".ipynb")]}}
     PrepareWorkdir().preprocess(graded, resources)
     assert sorted(p.name for p in workdir.iterdir()) == [NOTEBOOK]
     assert "HIDDEN TESTS" not in (workdir / NOTEBOOK).read_text()
@@ -291,10 +325,12 @@ def test_output_is_cut_but_check_results_and_errors_stay():
     from course.grading.preprocessors.guarded_execute import cut_output
 
     cell = nbformat.v4.new_code_cell("")
-    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="x" * 5000),
-                    nbformat.v4.new_output("display_data", data=PASSED),
-                    nbformat.v4.new_output("display_data", data={"text/plain": "y" * 5000}),
-                    nbformat.v4.new_output("error", ename="E", evalue="", traceback=[])]
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="x" * 5000),
+        nbformat.v4.new_output("display_data", data=PASSED),
+        nbformat.v4.new_output("display_data", data={"text/plain": "y" * 5000}),
+        nbformat.v4.new_output("error", ename="E", evalue="", traceback=[]),
+    ]
     assert cut_output(cell, 1000) == 4000 + len('{"text/plain": "' + "y" * 5000 + '"}')
     assert cell.outputs[0].text.startswith(OUTPUT_CUT)
     assert [o.output_type for o in cell.outputs] == ["stream", "stream", "display_data", "error"]

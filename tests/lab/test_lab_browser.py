@@ -27,10 +27,10 @@ import urllib.request
 import nbformat
 import pytest
 
-from browser import chromium, require_browser, screenshot_path  # noqa: F401 (chromium is a fixture)
-from lab_notebooks import solved_exercise
+from browser import require_browser, screenshot_path
 from course.core.catalog import find_step
 from course.learner.workspace import update_workspace
+from lab_notebooks import solved_exercise
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +52,8 @@ def write_workspace(workspace) -> None:
     timer = nbformat.v4.new_notebook(
         cells=[
             nbformat.v4.new_code_cell(
-                f'from course.lab.pairing_timer import PairingTimer\nPairingTimer("Ada", "Grace", minutes={TIMER_MINUTES})'
+                "from course.lab.pairing_timer import PairingTimer\n"
+                f'PairingTimer("Ada", "Grace", minutes={TIMER_MINUTES})'
             ),
             nbformat.v4.new_code_cell(f"import time\ntime.sleep({BUSY_SECONDS})\nprint('slept')"),
         ],
@@ -100,7 +101,17 @@ def lab(tmp_path_factory):
         "JUPYTERLAB_WORKSPACES_DIR": str(root / "lab-workspaces"),
     }
     log = root / "jupyterlab.log"
-    command = [sys.executable, "-m", "course", "start", "--no-browser", "--port", str(port), "--workspace", str(workspace)]
+    command = [
+        sys.executable,
+        "-m",
+        "course",
+        "start",
+        "--no-browser",
+        "--port",
+        str(port),
+        "--workspace",
+        str(workspace),
+    ]
     with open(log, "w") as log_file:
         process = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -181,7 +192,10 @@ def test_learner_lab_has_no_instructor_panels_and_no_news(page, lab):
     menus = [label.text_content() for label in page.locator(".lm-MenuBar-itemLabel").all()]
     assert "Run" in menus and "Kernel" in menus
     assert "Nbgrader" not in menus
-    tabs = " ".join((tab.get_attribute("title") or "") + (tab.get_attribute("data-id") or "") for tab in page.locator(".lm-TabBar-tab").all())
+    tabs = " ".join(
+        (tab.get_attribute("title") or "") + (tab.get_attribute("data-id") or "")
+        for tab in page.locator(".lm-TabBar-tab").all()
+    )
     assert "Create Assignment" not in tabs and "Formgrader" not in tabs and "Courses" not in tabs
     assert page.locator(".Toastify__toast", has_text="news").count() == 0
     config = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent)")
@@ -197,7 +211,9 @@ def test_solved_step_passes_every_public_check(page, lab):
     panels = page.locator(".course-check-panel")
     expected = len(SOLVED.checks)
     try:
-        page.wait_for_function(f"document.querySelectorAll('.course-check-panel').length >= {expected}", timeout=120_000)
+        page.wait_for_function(
+            f"document.querySelectorAll('.course-check-panel').length >= {expected}", timeout=120_000
+        )
     except Exception:
         page.screenshot(path=screenshot_path("failed-solved-step.png"))
         raise
@@ -224,12 +240,12 @@ def test_check_panels_survive_saving_closing_and_reopening(page, lab):
     path = f"{SOLVED.slug}/{SOLVED.notebooks[0]}"
     open_notebook(page, lab, path)
     run_all(page)
-    page.wait_for_function(f"document.querySelectorAll('.course-check-panel').length >= {len(SOLVED.checks)}", timeout=120_000)
+    page.wait_for_function(
+        f"document.querySelectorAll('.course-check-panel').length >= {len(SOLVED.checks)}", timeout=120_000
+    )
     wait_until_idle(page)
     page.keyboard.press("Control+s")
-    page.wait_for_function(
-        "() => !document.querySelector('.jp-mod-dirty')", timeout=30_000
-    )
+    page.wait_for_function("() => !document.querySelector('.jp-mod-dirty')", timeout=30_000)
     saved = json.loads((lab["workspace"] / path).read_text())
     assert "widgets" in saved["metadata"], "the widget state should be saved in the notebook"
     _shut_down_kernels(lab["base"])  # the models are gone from every kernel
@@ -243,7 +259,10 @@ def test_check_panels_survive_saving_closing_and_reopening(page, lab):
 def test_untouched_exercise_shows_the_failure_and_hints_one_at_a_time(page, lab):
     open_notebook(page, lab, f"{UNTOUCHED.slug}/{UNTOUCHED.notebooks[0]}")
     run_all(page)  # stops at the first stub, which raises NotImplementedError
-    page.wait_for_selector(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'], .jp-RenderedText[data-mime-type='application/vnd.jupyter.error']")
+    page.wait_for_selector(
+        ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'], "
+        ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']"
+    )
     wait_until_idle(page)
     check = UNTOUCHED.checks[0]
     cell = code_cell(page, f'Check("{check.id}")')
@@ -274,9 +293,7 @@ def test_pairing_timer_counts_down_while_a_cell_runs(page, lab):
     timer.wait_for()
     timer.locator(".cpt-start").click()
     busy = code_cell(page, "time.sleep").locator(".jp-InputArea-prompt")
-    page.wait_for_function(
-        "el => el.textContent.includes('*')", arg=busy.element_handle(), timeout=10_000
-    )
+    page.wait_for_function("el => el.textContent.includes('*')", arg=busy.element_handle(), timeout=10_000)
     first = _seconds(timer.locator(".cpt-clock").text_content())
     page.wait_for_timeout(2500)
     second = _seconds(timer.locator(".cpt-clock").text_content())

@@ -24,10 +24,12 @@ CELLS = [
     "from course.lab import begin\nbegin('00')",
     "from course.lab.pairing_timer import PairingTimer\nPairingTimer('Ada', 'Grace', minutes=5)",
     # a public check that fails on a missing name
-    f"from course.checks import Check\ncheck = Check({PUBLIC_ID!r})\ncheck.equal('rows_used', lambda: rows_used, 329)\ncheck.report()",
+    f"from course.checks import Check\ncheck = Check({PUBLIC_ID!r})\n"
+    "check.equal('rows_used', lambda: rows_used, 329)\ncheck.report()",
     # a public check that passes, then a hidden one that fails
     f"check = Check({PUBLIC_ID!r})\ncheck.equal('1 + 1', lambda: 1 + 1, 2)\ncheck.report()\n"
-    f"hidden = Check({PUBLIC_ID!r}, hidden=True)\nhidden.equal('the empty case', lambda: 'secret-got', 'secret-expected')\nhidden.report()",
+    f"hidden = Check({PUBLIC_ID!r}, hidden=True)\n"
+    "hidden.equal('the empty case', lambda: 'secret-got', 'secret-expected')\nhidden.report()",
     # a learner's own cell failing with a classic refactoring error
     "def clean():\n    return raw_frame\nclean()",
 ]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 from course import REPO_DIR
-from course.core import progress as progress_store
-from course.lab import progress_view
-from course.core.catalog import load_steps
 from course.cli import main
+from course.core import progress as progress_store
+from course.core.catalog import load_steps
+from course.lab import progress_view
 from course.learner.workspace import update_workspace
 
 STEPS = load_steps()

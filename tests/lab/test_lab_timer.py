@@ -19,7 +19,9 @@ def test_timer_renders_names_minutes_and_mode():
     timer = PairingTimer("Ada", "Grace", minutes=7.5, mode="ping-pong")
     bundle = timer._repr_mimebundle_()
     assert set(bundle) == {"text/plain", "text/html"}
-    assert bundle["text/plain"].startswith("Pairing timer: Ada drives, Grace navigates, swap every 7.5 minutes (ping-pong")
+    assert bundle["text/plain"].startswith(
+        "Pairing timer: Ada drives, Grace navigates, swap every 7.5 minutes (ping-pong"
+    )
     page = bundle["text/html"]
     assert 'value="Ada"' in page and 'value="Grace"' in page and 'value="7.5"' in page
     assert '<option value="ping-pong" selected>' in page
@@ -71,16 +73,27 @@ def run_timer(timer: PairingTimer, actions: list) -> dict:
     script = timer.as_html().split("<script>")[1].split("</script>")[0]
     inputs = {"driver": timer.driver, "navigator": timer.navigator, "minutes": f"{timer.minutes:g}", "mode": timer.mode}
     job = {"script": script, "rootId": timer.element_id, "steps": {"inputs": inputs, "actions": actions}}
-    result = subprocess.run([node, "-e", NODE_HARNESS], input=json.dumps(job), capture_output=True, text=True,
-                            timeout=30)
+    result = subprocess.run(
+        [node, "-e", NODE_HARNESS], input=json.dumps(job), capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
 
 def test_the_countdown_follows_the_clock_pauses_and_prompts_the_swap():
-    ran = run_timer(PairingTimer("Ada", "Grace", minutes=1), [
-        ["wait", 30], ["start"], ["wait", 20], ["start"], ["wait", 100], ["start"], ["wait", 39], ["wait", 1],
-    ])
+    ran = run_timer(
+        PairingTimer("Ada", "Grace", minutes=1),
+        [
+            ["wait", 30],
+            ["start"],
+            ["wait", 20],
+            ["start"],
+            ["wait", 100],
+            ["start"],
+            ["wait", 39],
+            ["wait", 1],
+        ],
+    )
     seen = {step["label"]: step for step in ran["seen"]}
     steps = ran["seen"]
     assert ran["intervals"] == [250]  # ticks a few times a second, from the browser's clock
@@ -96,8 +109,10 @@ def test_the_countdown_follows_the_clock_pauses_and_prompts_the_swap():
 
 
 def test_swapping_exchanges_the_roles_and_starts_a_fresh_turn():
-    steps = run_timer(PairingTimer("Ada", "Grace", minutes=0.5, mode="ping-pong"),
-                      [["start"], ["wait", 30], ["start"], ["wait", 10], ["swap"]])["seen"]
+    steps = run_timer(
+        PairingTimer("Ada", "Grace", minutes=0.5, mode="ping-pong"),
+        [["start"], ["wait", 30], ["start"], ["wait", 10], ["swap"]],
+    )["seen"]
     assert steps[0]["task"] == "Ada: write the first failing test. Swap as soon as it fails."
     after_due = steps[3]  # "Swap and start" pressed once the turn ran out
     assert (after_due["driver"], after_due["navigator"]) == ("Grace", "Ada")
@@ -117,7 +132,11 @@ def test_each_timer_has_its_own_element():
 
 
 def test_without_names_the_text_still_reads_well():
-    assert PairingTimer().as_text().startswith("Pairing timer: the driver drives, the navigator navigates, swap every 10 minutes.")
+    assert (
+        PairingTimer()
+        .as_text()
+        .startswith("Pairing timer: the driver drives, the navigator navigates, swap every 10 minutes.")
+    )
 
 
 @pytest.mark.parametrize("arguments", [{"mode": "relay"}, {"minutes": 0}, {"minutes": -5}])

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from course.learner import doctor
 from course.core.catalog import load_steps
+from course.learner import doctor
 from course.learner.workspace import update_workspace
 
 STEPS = load_steps()
@@ -16,7 +16,9 @@ def test_python_version():
 
 
 def test_packages_missing_or_out_of_range_get_a_fix():
-    findings = {f.name: f for f in doctor.check_packages(["pandas>=2.2,<4", "no-such-course-dependency>=1", "nbformat<1"])}
+    findings = {
+        f.name: f for f in doctor.check_packages(["pandas>=2.2,<4", "no-such-course-dependency>=1", "nbformat<1"])
+    }
     assert findings["pandas"].ok
     assert not findings["no-such-course-dependency"].ok and "pip install" in findings["no-such-course-dependency"].fix
     assert not findings["nbformat"].ok and "needs <1" in findings["nbformat"].detail
@@ -54,7 +56,9 @@ def test_workspace_problems_and_fixes(tmp_path):
 
 
 def test_report_lists_problems_with_their_fixes():
-    text = doctor.report([doctor.Finding("python", True, "Python 3.11"), doctor.Finding("kernel", False, "broken", "do this")])
+    text = doctor.report(
+        [doctor.Finding("python", True, "Python 3.11"), doctor.Finding("kernel", False, "broken", "do this")]
+    )
     assert "ok       python: Python 3.11" in text
     assert "PROBLEM  kernel: broken\n         fix: do this" in text
     assert text.endswith("1 problem(s) found: apply the fixes above, then run `course doctor` again")

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 
+from course.core import progress as progress_store
 from course.core.catalog import load_steps
 from course.learner.lab_config import (
     HIDDEN_LAB_PLUGINS,
@@ -15,7 +16,6 @@ from course.learner.lab_config import (
     write_learner_config,
 )
 from course.learner.start import jupyterlab_command, prepare, step_to_open
-from course.core import progress as progress_store
 
 STEPS = load_steps()
 
@@ -24,8 +24,12 @@ def test_config_hides_nbgrader_panels_and_news(tmp_path):
     folder = write_learner_config(tmp_path)
     assert folder == config_folder(tmp_path) and folder.is_relative_to(tmp_path)
     page = json.loads((folder / "labconfig" / "page_config.json").read_text())
-    for plugin in ("@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:formgrader",
-                   "@jupyter/nbgrader:course-list", "@jupyterlab/apputils-extension:announcements"):
+    for plugin in (
+        "@jupyter/nbgrader:create-assignment",
+        "@jupyter/nbgrader:formgrader",
+        "@jupyter/nbgrader:course-list",
+        "@jupyterlab/apputils-extension:announcements",
+    ):
         assert page["disabledExtensions"][plugin] is True
     server = json.loads((folder / "jupyter_server_config.json").read_text())
     assert server["ServerApp"]["jpserver_extensions"] == {name: False for name in HIDDEN_SERVER_EXTENSIONS}
@@ -71,7 +75,9 @@ def test_start_prepares_the_workspace_and_opens_step_0_first(tmp_path):
     assert any(line.startswith("added ") for line in lines)
     assert (config_folder(workspace) / "jupyter_server_config.json").exists()
     command = jupyterlab_command(workspace, first, 8899, True)
-    assert command[:3] == [sys.executable, "-m", "jupyterlab"] and f"--ServerApp.default_url=/lab/tree/{first}" in command
+    assert (
+        command[:3] == [sys.executable, "-m", "jupyterlab"] and f"--ServerApp.default_url=/lab/tree/{first}" in command
+    )
 
 
 def test_start_opens_the_first_step_not_done(tmp_path):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
-from site_build.agendas import BREAK, CATCH_UP, ONE_DAY, STEP, TASTER, TWO_DAY, build_agenda, format_time
 from course.core.catalog import Step
+from site_build.agendas import BREAK, CATCH_UP, ONE_DAY, STEP, TASTER, TWO_DAY, build_agenda, format_time
 
 
 def make_steps(*minutes: int) -> list[Step]:
@@ -31,7 +33,7 @@ def test_every_step_is_placed_once_in_order_or_left_for_later(workshop):
 def test_each_day_runs_without_gaps_or_overlaps(workshop):
     agenda = build_agenda(workshop, make_steps(30, 45, 40, 45, 50, 45, 40, 45, 50, 60, 60, 45, 45))
     for day in agenda.days:
-        for before, after in zip(day.blocks, day.blocks[1:]):
+        for before, after in itertools.pairwise(day.blocks):
             assert after.start == before.end, f"{before.title} ends {before.end}, {after.title} starts {after.start}"
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from browser import chromium, require_browser, screenshot_path  # noqa: F401 - chromium is a fixture
-from site_build.agendas import TASTER, build_agenda
+from browser import require_browser, screenshot_path
 from course.core.catalog import load_steps
+from site_build.agendas import TASTER, build_agenda
 from site_helpers import build_site, serve
 
 pytestmark = pytest.mark.browser
@@ -109,7 +109,10 @@ def test_the_taster_agenda_renders_as_a_table_with_one_row_per_block(open_page):
     full_page_screenshot(page, "site-agendas")
 
 
-@pytest.mark.parametrize("path, name", [("", "site-home"), ("steps/00-meet-the-prototype/", "site-step-00"), ("kit/agendas/", "site-agendas")])
+@pytest.mark.parametrize(
+    "path, name",
+    [("", "site-home"), ("steps/00-meet-the-prototype/", "site-step-00"), ("kit/agendas/", "site-agendas")],
+)
 def test_pages_fit_a_phone_screen(open_page, path, name):
     page = open_page(path, viewport=PHONE)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

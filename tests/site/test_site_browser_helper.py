@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import browser
 import pytest
+
+import browser
 
 
 def test_without_chromium_browser_tests_skip_and_say_how_to_get_it(tmp_path, monkeypatch):

@@ -12,10 +12,10 @@ import pytest
 from mkdocs.exceptions import PluginError
 
 from course import REPO_DIR
-from site_build.agendas import FORMATS, build_agenda, format_time
 from course.core.catalog import SITE_DIR, load_steps
-from site_build.hooks import BINDER_URL, REPOSITORY_URL, binder_url, fill_markers, notebook_url
 from course.core.ways_of_working import headings, template_markdown
+from site_build.agendas import FORMATS, build_agenda, format_time
+from site_build.hooks import BINDER_URL, REPOSITORY_URL, binder_url, fill_markers, notebook_url
 from site_helpers import build_site, load_mkdocs_config
 
 STEPS = load_steps()
@@ -194,7 +194,7 @@ def test_learner_path_nav_has_one_numbered_line_per_step():
     learner_path = next(item["Learner path"] for item in nav if isinstance(item, dict) and "Learner path" in item)
     entries = [item for item in learner_path if isinstance(item, dict)]
     assert [list(entry.values())[0] for entry in entries] == [step.page for step in STEPS]
-    for entry, step in zip(entries, STEPS):
+    for entry, step in zip(entries, STEPS, strict=True):
         assert list(entry)[0].startswith(f"{step.number} · "), entry
 
 

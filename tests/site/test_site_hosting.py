@@ -27,8 +27,18 @@ VENV_BIN = Path(sys.executable).parent
 PYPROJECT = tomllib.loads((REPO_DIR / "pyproject.toml").read_text())
 # repo2docker reads these instead of (or before) requirements.txt; none may sit in .binder/
 COMPETING_REPO2DOCKER_FILES = {
-    "environment.yml", "Pipfile", "Pipfile.lock", "pyproject.toml", "setup.py",
-    "Project.toml", "REQUIRE", "install.R", "DESCRIPTION", "Dockerfile", "default.nix", "manifest.scm",
+    "environment.yml",
+    "Pipfile",
+    "Pipfile.lock",
+    "pyproject.toml",
+    "setup.py",
+    "Project.toml",
+    "REQUIRE",
+    "install.R",
+    "DESCRIPTION",
+    "Dockerfile",
+    "default.nix",
+    "manifest.scm",
 }
 
 
@@ -84,7 +94,11 @@ def _run_binder_start(env_changes: dict, command: str, cwd: Path) -> dict:
     env.update({"PATH": f"{VENV_BIN}{os.pathsep}{env['PATH']}", "JUPYTER_CONFIG_DIR": str(cwd / "user-config")})
     env.update(env_changes)
     result = subprocess.run(
-        [str(BINDER / "start"), sys.executable, "-c", command], cwd=cwd, env=env, capture_output=True, text=True,
+        [str(BINDER / "start"), sys.executable, "-c", command],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -121,8 +135,13 @@ def test_binder_start_serves_jupyterlab_from_a_fresh_workspace_without_instructo
 
 def test_binder_start_leaves_a_hub_server_alone(tmp_path):
     seen = _run_binder_start(
-        {"COURSE_ROLE": "learner", "JUPYTER_CONFIG_PATH": str(ROLES / "learner"), "COURSE_WORKSPACE": str(tmp_path / "ws")},
-        SERVER_VIEW, tmp_path,
+        {
+            "COURSE_ROLE": "learner",
+            "JUPYTER_CONFIG_PATH": str(ROLES / "learner"),
+            "COURSE_WORKSPACE": str(tmp_path / "ws"),
+        },
+        SERVER_VIEW,
+        tmp_path,
     )
     assert Path(seen["root_dir"]) == tmp_path
     assert seen["config_path"] == str(ROLES / "learner")
@@ -136,7 +155,8 @@ def test_binder_start_is_executable_and_hands_over_to_the_given_command():
 
 
 @pytest.mark.parametrize(
-    "script", [BINDER / "start", HOSTING / "tljh" / "setup-course.sh", HOSTING / "release-feedback.sh"],
+    "script",
+    [BINDER / "start", HOSTING / "tljh" / "setup-course.sh", HOSTING / "release-feedback.sh"],
     ids=lambda p: p.name,
 )
 def test_shell_scripts_are_valid_bash(script):
@@ -204,11 +224,14 @@ def test_z2jh_config_mounts_the_exchange_and_loads_the_role_rule():
 
 # -- learner and instructor roles -----------------------------------------------------------------
 
+
 def _course_roles_module() -> dict:
     from traitlets.config import Config
 
     namespace = {"c": Config()}
-    exec(compile((HOSTING / "jupyterhub_config.d" / "course_roles.py").read_text(), "course_roles.py", "exec"), namespace)
+    exec(
+        compile((HOSTING / "jupyterhub_config.d" / "course_roles.py").read_text(), "course_roles.py", "exec"), namespace
+    )
     return namespace
 
 
@@ -219,8 +242,12 @@ def _spawner(admin=False, groups=()):
 
 @pytest.mark.parametrize(
     "spawner, role",
-    [(_spawner(admin=True), "instructor"), (_spawner(groups=["instructors"]), "instructor"),
-     (_spawner(groups=["learners"]), "learner"), (_spawner(), "learner")],
+    [
+        (_spawner(admin=True), "instructor"),
+        (_spawner(groups=["instructors"]), "instructor"),
+        (_spawner(groups=["learners"]), "learner"),
+        (_spawner(), "learner"),
+    ],
     ids=["admin", "instructors-group", "other-group", "plain-user"],
 )
 def test_the_hub_gives_each_user_their_role_configuration(spawner, role):
@@ -250,7 +277,9 @@ def test_each_role_sees_only_its_nbgrader_panels(role, tmp_path, monkeypatch):
     monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path))
     app = ServerApp()
     app.find_server_extensions()
-    enabled_server = {name for name in NBGRADER_SERVER_EXTENSIONS if app.jpserver_extensions.get(f"nbgrader.server_extensions.{name}")}
+    enabled_server = {
+        name for name in NBGRADER_SERVER_EXTENSIONS if app.jpserver_extensions.get(f"nbgrader.server_extensions.{name}")
+    }
     disabled = get_static_page_config(level="all").get("disabledExtensions", {})
     enabled_lab = {name for name in NBGRADER_LAB_PLUGINS if not disabled.get(f"@jupyter/nbgrader:{name}")}
     assert (enabled_server, enabled_lab) == EXPECTED[role]
@@ -259,7 +288,10 @@ def test_each_role_sees_only_its_nbgrader_panels(role, tmp_path, monkeypatch):
 def test_role_configurations_name_real_nbgrader_plugins_and_extensions():
     import importlib.util
 
-    bundle = "".join(p.read_text(errors="replace") for p in (VENV_BIN.parent / "share/jupyter/labextensions/@jupyter/nbgrader/static").glob("*.js"))
+    bundle = "".join(
+        p.read_text(errors="replace")
+        for p in (VENV_BIN.parent / "share/jupyter/labextensions/@jupyter/nbgrader/static").glob("*.js")
+    )
     for role in EXPECTED:
         for plugin in json.loads((ROLES / role / "labconfig" / "page_config.json").read_text())["disabledExtensions"]:
             if plugin.startswith("@jupyter/nbgrader:"):
@@ -276,7 +308,9 @@ def test_hub_learners_see_what_self_paced_learners_see_plus_the_assignments_pane
     exchange_panel = {"@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:menu"}
     assert {p for p in HIDDEN_LAB_PLUGINS if p not in exchange_panel} == {p for p, off in disabled.items() if off}
     for role in EXPECTED:
-        assert json.loads((ROLES / role / "labconfig" / "default_setting_overrides.json").read_text()) == SETTING_DEFAULTS
+        assert (
+            json.loads((ROLES / role / "labconfig" / "default_setting_overrides.json").read_text()) == SETTING_DEFAULTS
+        )
 
 
 def test_learners_and_instructors_use_the_course_and_exchange_of_the_course_config(tmp_path, monkeypatch):
@@ -310,11 +344,21 @@ def test_release_feedback_puts_each_page_where_the_learner_fetches_it(tmp_path):
     (course / "nbgrader_config.py").write_text(
         (REPO_DIR / "nbgrader_config.py").read_text() + f"\nc.Exchange.root = {str(exchange)!r}\n"
     )
-    env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}", "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg")}
+    env = {
+        **os.environ,
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"),
+    }
     env.pop("JUPYTER_CONFIG_PATH", None)
     result = subprocess.run(
-        ["bash", str(HOSTING / "release-feedback.sh"), step], cwd=course, env=env, capture_output=True, text=True,
+        ["bash", str(HOSTING / "release-feedback.sh"), step],
+        cwd=course,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    released = exchange / "prototype-to-production" / "feedback" / f"{notebook_hash(secret=secret, notebook_id=notebook)}.html"
+    released = (
+        exchange / "prototype-to-production" / "feedback" / f"{notebook_hash(secret=secret, notebook_id=notebook)}.html"
+    )
     assert released.read_text() == "<p>feedback for ada</p>"

@@ -22,6 +22,8 @@ KEPT = {CHECK_MIMETYPE, SEAL_MIMETYPE}  # outputs never cut: grading reads them
 class GuardedExecute(Execute):
     """nbgrader's Execute that survives a dead kernel, caps a notebook's time and each cell's output."""
 
+    timeout: int | None  # nbclient's per-cell limit (a traitlet, None for none); narrowed per cell below
+
     notebook_timeout = Integer(
         900, help="Seconds a whole notebook may run; cells after that are not run and score zero."
     ).tag(config=True)
@@ -42,8 +44,9 @@ class GuardedExecute(Execute):
             return cell, resources
         remaining = self.notebook_timeout - (time.monotonic() - self._started)
         if remaining <= 0:
-            cell.outputs = [error_output(NOTEBOOK_TIME_LIMIT,
-                                         f"not run: the notebook used up its {self.notebook_timeout} s")]
+            cell.outputs = [
+                error_output(NOTEBOOK_TIME_LIMIT, f"not run: the notebook used up its {self.notebook_timeout} s")
+            ]
             return cell, resources
         cell_timeout = self.timeout
         self.timeout = max(1, int(min(cell_timeout or remaining, remaining)))

@@ -15,8 +15,7 @@ from course.grading.seal import checks_file_fingerprint
 def seal_problem(cell, seal: dict, fingerprint: str) -> str:
     """Why ``cell``'s evidence cannot be trusted, or '' when it can."""
     grade_id = grade_id_of(cell)
-    seals = [out["data"][SEAL_MIMETYPE] for out in cell.get("outputs", [])
-             if SEAL_MIMETYPE in out.get("data", {})]
+    seals = [out["data"][SEAL_MIMETYPE] for out in cell.get("outputs", []) if SEAL_MIMETYPE in out.get("data", {})]
     mine = [s for s in seals if s.get("nonce") == seal["nonce"] and s.get("grade_id") == grade_id]
     if not mine:
         return "the cell did not run to its end (its seal is missing)"
@@ -24,8 +23,11 @@ def seal_problem(cell, seal: dict, fingerprint: str) -> str:
         return "; ".join(str(p) for p in mine[0]["problems"])
     if mine[0].get("fingerprint") != fingerprint:
         return "course.checks.check was changed while the notebook ran"
-    results = [out["data"][CHECK_MIMETYPE] for out in cell.get("outputs", [])
-               if CHECK_MIMETYPE in out.get("data", {}) and out["data"][CHECK_MIMETYPE].get("grade_id") == grade_id]
+    results = [
+        out["data"][CHECK_MIMETYPE]
+        for out in cell.get("outputs", [])
+        if CHECK_MIMETYPE in out.get("data", {}) and out["data"][CHECK_MIMETYPE].get("grade_id") == grade_id
+    ]
     if len(results) < seal["reports"]:
         return f"the cell showed {len(results)} of its {seal['reports']} check reports"
     if not all(result.get("passed") for result in results):
