@@ -31,8 +31,9 @@ def has_nbgrader_meta(cell) -> bool:
 
 
 def grade_id_of(cell) -> str:
-    """The cell's nbgrader grade id, or "" when it has none."""
-    return str(nbgrader_meta(cell).get("grade_id") or "")
+    """The cell's nbgrader grade id, or "" when it has none (or one that is not a string)."""
+    grade_id = nbgrader_meta(cell).get("grade_id")
+    return grade_id if isinstance(grade_id, str) else ""
 
 
 def is_graded_test(cell) -> bool:

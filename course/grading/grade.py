@@ -22,37 +22,82 @@ learner's code in its place.
 from __future__ import annotations
 
 import re
+import stat
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from course.core.catalog import CatalogError, Step, find_step, load_steps
+from course.core.catalog import Step, find_step, load_steps
 from course.grading import store
 from course.grading.pool import run_workers
 from course.grading.result import Result, Submission, number
+from course.grading.submission_files import REFUSED, Refused, list_folder, refusal, shown
 from course.grading.worker import Graded, Settings
 
-LEARNER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+LEARNER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # matched on the whole name (fullmatch)
+STEP_NUMBER = re.compile(r"[0-9]{1,3}")
+
+
+def match_step(name: str, steps: list[Step]) -> Step | None:
+    """The step a folder called ``name`` holds: its slug exactly, or its number (``1``, ``01``)."""
+    number = int(name) if STEP_NUMBER.fullmatch(name) else None
+    return next((step for step in steps if name == step.slug or number == step.number), None)
+
+
+def unusable_row(learner: str, step: str, status: str) -> Result:
+    """A row for a folder that cannot be graded; the names as ``shown`` (learner-supplied)."""
+    return Result(shown(learner), shown(step) if step else "", 0, 0, status)
+
+
+def entry_refusal(path: str, name: str, mode: int, wanted: str) -> str | None:
+    """The refusal for an entry of SUBMITTED (``wanted``: learner folder) or of a learner folder (step folder)."""
+    if name.startswith("."):
+        hidden = "folder" if stat.S_ISDIR(mode) else "file"
+        return f"{REFUSED}: hidden {hidden} {path} ignored; a {wanted} never starts with '.'"
+    if stat.S_ISREG(mode):
+        return f"{REFUSED}: {path} is a file, not a {wanted}; submissions go in SUBMITTED/<learner>/<step>/"
+    if not stat.S_ISDIR(mode):
+        return refusal(path, mode, "folder")
+    return None
 
 
 def find_submissions(submitted: Path, steps: list[Step]) -> tuple[list[Submission], list[Result]]:
-    """Submissions to grade, and rows for folders that cannot be graded at all."""
+    """Submissions to grade, and a row for every other entry of SUBMITTED and of its learner folders.
+
+    Nothing is followed: a learner or step folder that is a link is refused, as are
+    hidden entries, loose files, FIFOs and the like, and names that are not plain.
+    """
     found, unusable = [], []
-    for learner_dir in sorted(p for p in submitted.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        for step_dir in sorted(p for p in learner_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            learner = learner_dir.name
-            if not LEARNER_NAME.match(learner):
-                unusable.append(
-                    Result(learner, step_dir.name, 0, 0, "bad-learner-name: use letters, digits, '.', '_' or '-'")
-                )
+    for learner, mode in list_folder(submitted, untrusted=0):
+        problem = entry_refusal(shown(learner), learner, mode, "learner folder")
+        if problem:
+            unusable.append(unusable_row(learner, "", problem))
+            continue
+        try:
+            entries = list_folder(submitted / learner)
+        except Refused as refused:  # swapped for a link since it was listed, or unreadable
+            unusable.append(unusable_row(learner, "", str(refused)))
+            continue
+        if not entries:
+            unusable.append(unusable_row(learner, "", f"empty-folder: {shown(learner)} holds no step folder"))
+        slugs: set[str] = set()
+        by_slug = {step.slug for step in steps}
+        for name, mode in sorted(entries, key=lambda entry: (entry[0] not in by_slug, entry[0])):  # slugs first
+            path = f"{shown(learner)}/{shown(name)}"
+            step = match_step(name, steps)
+            problem = entry_refusal(path, name, mode, "step folder")
+            if problem is None and not LEARNER_NAME.fullmatch(learner):
+                problem = f"bad-learner-name: {shown(learner)}: use letters, digits, '.', '_' or '-' (at most 64)"
+            if problem is None and step is None:
+                problem = f"unknown-step: {shown(name)} is no step of the course"
+            if problem is None and step is not None and step.slug in slugs:
+                problem = f"{REFUSED}: {path} is a second folder for step {step.slug}; keep one"
+            if problem is not None or step is None:
+                unusable.append(unusable_row(learner, name, problem or ""))
                 continue
-            try:
-                step = find_step(step_dir.name, steps)
-            except CatalogError:
-                unusable.append(Result(learner, step_dir.name, 0, 0, "unknown-step: no such step in the course"))
-                continue
-            found.append(Submission(learner, step.slug, step_dir))
+            slugs.add(step.slug)
+            found.append(Submission(learner, step.slug, submitted / learner / name))
     return found, unusable
 
 

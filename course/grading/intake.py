@@ -11,7 +11,9 @@ its cells against the released notebook:
 * copies of a cell (a duplicated grade id) run as plain cells.
 
 Every repair is reported as a status; files the step does not use are
-listed and left out of grading.
+listed and left out of grading. The learner's folder itself is never read
+here: ``course.grading.submission_files`` first copies it into a folder of the
+grader's (refusing links, FIFOs, devices and files too big), and only that copy is read.
 """
 
 from __future__ import annotations
@@ -20,15 +22,20 @@ import copy
 import fnmatch
 import json
 import secrets
+import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import Any
 
 import nbformat
 
 from course.core.cells import NBGRADER, grade_id_of, has_nbgrader_meta, is_protected, without_hidden_tests
+from course.grading.submission_files import Copied, Refused, copy_submission, plain, read_file, shown
 
-MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024
 MAX_LISTED = 4
+MAX_NESTING = 100  # JSON levels; a notebook needs about ten
+MAX_CELLS = 5000
 
 
 @dataclass
@@ -45,21 +52,22 @@ def listed(names: list[str]) -> str:
     return shown + (f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else "")
 
 
-def is_ignored(relative: Path, ignore: list[str]) -> bool:
+def is_ignored(relative: PurePath, ignore: list[str]) -> bool:
     """Files nobody needs graded: hidden files, checkpoints, caches, what the notebook wrote when run."""
     return any(
         part.startswith(".") or any(fnmatch.fnmatch(part, pattern) for pattern in ignore) for part in relative.parts
     )
 
 
-def submitted_files(folder: Path, ignore: list[str]) -> list[Path]:
-    """Every file under ``folder`` (relative paths), leaving out the ignored ones."""
-    found = []
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if (path.is_file() or path.is_symlink()) and not is_ignored(relative, ignore):
-            found.append(relative)
-    return found
+def nesting(data) -> int:
+    """How deep JSON ``data`` nests (lists and objects), counted without recursion."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            stack += [(item, depth + 1) for item in (value.values() if isinstance(value, dict) else value)]
+    return deepest
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -73,32 +81,42 @@ def rebuild(data: dict):
         "raw": nbformat.v4.new_raw_cell,
     }
     notebook = nbformat.v4.new_notebook()
-    for cell in data.get("cells", []):
-        if not isinstance(cell, dict) or cell.get("cell_type") not in makers:
+    cells = data.get("cells")
+    for cell in cells if isinstance(cells, list) else []:
+        if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str) or cell["cell_type"] not in makers:
             continue
         source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
+        source = "".join(str(line) for line in source) if isinstance(source, list) else str(source)
         metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
         notebook.cells.append(makers[cell["cell_type"]](source=source, metadata=metadata))
     return notebook
 
 
-def read_notebook(path: Path, name: str) -> tuple[object | None, list[str]]:
-    """(notebook, problems) for the file at ``path``, reported under ``name``; notebook None when unusable."""
-    if path.is_symlink():
-        return None, [f"invalid-notebook: {name} is a link, not a file: submit the notebook itself"]
-    size = path.stat().st_size
-    if size > MAX_NOTEBOOK_BYTES:
-        return None, [f"invalid-notebook: {name} is {size // 2**20} MB; clear its outputs and submit again"]
+def read_notebook(path: Path, name: str) -> tuple[Any, list[str]]:
+    """(notebook, problems) for the file at ``path``, reported under ``name``; notebook None when unusable.
+
+    ``path`` is in the grader's copy of the submission; a link, a FIFO or a file over
+    ``submission_files.MAX_FILE_BYTES`` is refused all the same.
+    """
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_file(path, name).decode("utf-8")
         data = json.loads(text)
+    except Refused as refused:
+        return None, [str(refused).replace("refused-input: ", "invalid-notebook: ", 1)]
     except UnicodeDecodeError:
         return None, [f"invalid-notebook: {name} is not a text file"]
     except json.JSONDecodeError as error:
         return None, [f"invalid-notebook: {name} is not valid JSON (line {error.lineno}, column {error.colno})"]
+    except RecursionError:
+        return None, [f"invalid-notebook: {name} nests JSON more than {MAX_NESTING} levels deep"]
+    except ValueError as error:  # a number too long to read, ...
+        return None, [f"invalid-notebook: {name} is not valid JSON ({plain(str(error).split(';')[0], 80)})"]
     if not isinstance(data, dict) or not (isinstance(data.get("cells"), list) or "worksheets" in data):
         return None, [f"invalid-notebook: {name} is JSON but not a notebook (it has no cells)"]
+    if nesting(data) > MAX_NESTING:
+        return None, [f"invalid-notebook: {name} nests JSON more than {MAX_NESTING} levels deep"]
+    if isinstance(data.get("cells"), list) and len(data["cells"]) > MAX_CELLS:
+        return None, [f"invalid-notebook: {name} has more than {MAX_CELLS} cells"]
     try:
         notebook = nbformat.reads(text, as_version=4)
         nbformat.validate(notebook)
@@ -210,29 +228,43 @@ def unique_cell_ids(notebook) -> None:
 # -- the whole folder ---------------------------------------------------------------------------
 
 
-def find_notebooks(folder: Path, expected: tuple[str, ...], files: list[Path]) -> tuple[dict, list[str]]:
+def find_notebooks(folder: Path, expected: tuple[str, ...], files: Sequence[PurePath]) -> tuple[dict, list[str]]:
     """expected name -> the file to grade for it; and problems for the ones not found."""
     notebooks = [f for f in files if f.suffix == ".ipynb"]
-    found = {name: folder / name for name in expected if Path(name) in notebooks}
+    found = {name: folder / name for name in expected if PurePath(name) in notebooks}
     missing = [name for name in expected if name not in found]
     others = [f for f in notebooks if f.as_posix() not in expected]
     if len(missing) == 1 and len(others) == 1:
         found[missing[0]] = folder / others[0]
-        return found, [f"misnamed-notebook: graded {others[0].as_posix()} as {missing[0]}"]
-    hint = f"found {listed([f.as_posix() for f in others])}" if others else "no notebook submitted"
+        return found, [f"misnamed-notebook: graded {shown(others[0].as_posix())} as {missing[0]}"]
+    hint = f"found {listed([shown(f.as_posix()) for f in others])}" if others else "no notebook submitted"
     return found, [f"missing-notebook: {name} ({hint})" for name in missing]
 
 
-def take_in(folder: Path, expected: tuple[str, ...], release_dir: Path, ignore: list[str]) -> Intake:
-    """Read and repair the notebooks in ``folder`` against the released ones in ``release_dir``.
+def take_in(
+    folder: Path, expected: tuple[str, ...], release_dir: Path, ignore: list[str], scratch: str | None = None
+) -> Intake:
+    """Copy ``folder`` (``<learner>/<step>``) into a scratch folder of the grader's, then read and repair
+    the notebooks of the copy against the released ones in ``release_dir``.
 
     Only the notebooks are graded: the step's own files come from the release, and
     learner files are written by the notebook's cells. ``ignore``: patterns of files nobody
-    needs graded (nbgrader's ``CourseDirectory.ignore``).
+    needs graded (nbgrader's ``CourseDirectory.ignore``), never looked at.
     """
-    intake = Intake()
-    files = submitted_files(folder, ignore)
-    paths, intake.problems = find_notebooks(folder, expected, files)
+    with tempfile.TemporaryDirectory(prefix="intake-", dir=scratch) as copy_dir:
+        try:
+            copied = copy_submission(folder, Path(copy_dir) / "submission", lambda path: is_ignored(path, ignore))
+        except Refused as refused:
+            return Intake(problems=[str(refused)])
+        return read_copy(Path(copy_dir) / "submission", copied, expected, release_dir)
+
+
+def read_copy(folder: Path, copied: Copied, expected: tuple[str, ...], release_dir: Path) -> Intake:
+    """``take_in`` for ``folder``, the grader's copy of a submission (what ``copy_submission`` said of it)."""
+    intake, files = Intake(), copied.files
+    refused = {name for name in expected if PurePath(name) in copied.refused}  # named by a refused-input status
+    paths, problems = find_notebooks(folder, tuple(n for n in expected if n not in refused), files)
+    intake.problems = copied.problems() + problems
     for name in expected:
         if name not in paths:
             continue
@@ -241,41 +273,17 @@ def take_in(folder: Path, expected: tuple[str, ...], release_dir: Path, ignore: 
         if notebook is None:
             continue
         released = nbformat.read(str(release_dir / name), as_version=4)
+        notebook.metadata = copy.deepcopy(released.metadata)  # the kernel to run it with is the course's choice
         code_ids = {grade_id_of(cell) for cell in released.cells if cell.cell_type == "code"}
         notebook, repairs = repair(notebook, released)
         intake.problems += repairs.statuses(name, code_ids)
         intake.notebooks[name] = notebook
-    used = {path.relative_to(folder) for path in paths.values()}
-    given = {path.relative_to(release_dir) for path in release_dir.rglob("*") if path.is_file()}
+    used = {PurePath(path.relative_to(folder)) for path in paths.values()}
+    given = {PurePath(path.relative_to(release_dir)) for path in release_dir.rglob("*") if path.is_file()}
     named = len(paths) < len(expected)  # the missing-notebook status already names the other notebooks
-    extra = [f.as_posix() for f in files if f not in used and f not in given and not (named and f.suffix == ".ipynb")]
+    extra = [
+        shown(f.as_posix()) for f in files if f not in used and f not in given and not (named and f.suffix == ".ipynb")
+    ]
     if extra:
         intake.problems.append(f"extra-files-ignored: {listed(extra)}")
     return intake
-
-
-# -- what an instructor may want to look at ----------------------------------------------------
-
-# Things learner code has no reason to touch in this course; finding one does not change
-# the score (the seals do that) but asks the instructor to read the autograded notebook.
-REVIEW_WORDS = (
-    "input_transformers",
-    "ast_transformers",
-    "input_transformer_manager",
-    "course.checks",
-    "course.grading",
-    "os._exit",
-    "run_cell",
-    "events.register",
-)
-
-
-def review_flags(notebook, name: str) -> list[str]:
-    """A 'review' status when the learner's own cells mention machinery they should not touch."""
-    found = []
-    for cell in notebook.cells:
-        if cell.cell_type == "code" and not is_protected(cell):
-            found += [word for word in REVIEW_WORDS if word in cell.source and word not in found]
-    if not found:
-        return []
-    return [f"review: {name} learner code mentions {listed(found)} (read the autograded notebook)"]

@@ -2,10 +2,15 @@
 
 With Debian's ``bubblewrap`` (``bwrap``) the kernel sees only: the system's
 programs and libraries, the Python installation, the ``course`` package (all
-read-only), its own working folder, and a private ``/tmp``. It has no network,
-its own process tree (it cannot see or signal the grader), no capabilities and
-a cleared environment. So learner code cannot read ``solutions/``, the
-gradebook, other learners' submissions or the grader's environment variables.
+read-only), a scratch copy of what the learner was given as its working folder
+(see ``course.grading.preprocessors.prepare_workdir``), and a private ``/tmp``.
+It has no network, its own process tree (it cannot see or signal the grader),
+no capabilities and a cleared environment; bwrap itself starts with an almost
+empty one, so ``/proc/1/environ`` shows nothing of the grader's. When the grader
+runs as root, the kernel runs as ``nobody`` (``setpriv``); it runs under
+resource limits (``prlimit``): memory, CPU time, processes,
+file size. So learner code cannot read ``solutions/``, the gradebook, other
+learners' submissions, ``/etc/shadow`` or the grader's environment variables.
 
 Without ``bwrap`` grading still works, unsandboxed, and says so (see
 ``choose``). site/reference/grading-security.md lists what is defended.
@@ -43,6 +48,23 @@ KEPT_ENV_PREFIXES = (
     "MKL_",
 )
 TMP_SIZE = str(1 << 30)  # the private /tmp is memory-backed: 1 GiB at most
+SHM_SIZE = str(256 << 20)  # and /dev/shm (semaphores, shared memory): 256 MiB
+# Limits of the kernel and everything it starts (prlimit's names; each soft = hard).
+# The reference solutions peak at about 1.1 GB of address space and 12 threads.
+MEMORY_LIMIT = 2 << 30  # bytes of address space per process: past it, allocations raise MemoryError
+LIMITS = {
+    "as": MEMORY_LIMIT,
+    "cpu": 1200,  # CPU seconds per process (the notebook's wall-clock budget is 900 s)
+    "nproc": 256,  # processes and threads of the kernel's user, counted inside its sandbox
+    "fsize": 512 << 20,  # bytes per file written
+    "core": 0,  # no core dumps
+}
+# When the grader runs as root, bwrap and the kernel run as this user and group (nobody).
+KERNEL_UID = KERNEL_GID = 65534
+# The whole environment bwrap itself starts with (its pid 1 in the sandbox keeps it).
+BWRAP_ENV = {"PATH": "/usr/bin:/bin"}
+# The kernel's scratch working folders (``PrepareWorkdir``): the only folders handed to its user.
+SCRATCH_PREFIX = "course-work-"
 INSTALL_HINT = "install it with `apt-get install bubblewrap` (Debian/Ubuntu)"
 
 
@@ -58,17 +80,25 @@ class SandboxUnavailable(RuntimeError):
     """``--sandbox require`` was asked for on a machine where bwrap does not work."""
 
 
+def as_root() -> bool:
+    return os.geteuid() == 0
+
+
 def probe() -> str:
-    """'' when bwrap works here, else the reason it does not."""
+    """'' when bwrap (and the util-linux tools that drop rights and set limits) work here, else why not."""
     bwrap = shutil.which("bwrap")
     if not bwrap:
         return f"bubblewrap (bwrap) is not installed: {INSTALL_HINT}"
+    for tool in ("prlimit", "setpriv"):
+        if not shutil.which(tool):
+            return f"{tool} (util-linux) is not installed: install it with `apt-get install util-linux`"
     try:
         done = subprocess.run(
-            [bwrap, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"],
+            [bwrap, "--ro-bind", "/", "/", *isolation(as_root()), *kernel_prefix(as_root()), "true"],
             capture_output=True,
             text=True,
             timeout=20,
+            env=BWRAP_ENV,
         )
     except (OSError, subprocess.TimeoutExpired) as error:
         return f"bwrap could not start: {error}"
@@ -118,19 +148,47 @@ def readonly_dirs() -> list[str]:
     return found
 
 
-def bwrap_command(workdir: str, private_dir: str, env: dict[str, str]) -> list[str]:
-    """The bwrap prefix for a kernel working in ``workdir`` that talks through sockets in ``private_dir``.
+def isolation(root: bool) -> list[str]:
+    """bwrap's namespaces and capabilities.
 
-    Of ``env`` (the kernel's environment) only the variables in ``KEPT_ENV_PREFIXES`` are kept.
+    As root, bwrap runs privileged, without a user namespace, keeping only the rights to
+    change user that ``kernel_prefix``'s ``setpriv`` uses and then drops for good; the
+    kernel then runs as ``nobody`` on the real system, so file permissions hold
+    (``/etc/shadow``). Otherwise bwrap runs unprivileged in a user namespace of its own.
     """
-    command = [
-        shutil.which("bwrap") or "bwrap",
-        "--die-with-parent",
-        "--unshare-all",
-        "--cap-drop",
-        "ALL",
-        "--clearenv",
+    if not root:
+        return ["--die-with-parent", "--unshare-all", "--cap-drop", "ALL"]
+    namespaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+    rights = [arg for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP") for arg in ("--cap-add", cap)]
+    return ["--die-with-parent", *namespaces, "--cap-drop", "ALL", *rights]
+
+
+def kernel_prefix(root: bool) -> list[str]:
+    """What runs the kernel inside the sandbox: as root, ``setpriv`` to ``nobody``; then ``prlimit``."""
+    drop = [
+        "setpriv",
+        f"--reuid={KERNEL_UID}",
+        f"--regid={KERNEL_GID}",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "--no-new-privs",
+        "--",
     ]
+    limits = ["prlimit", *(f"--{name}={value}" for name, value in LIMITS.items()), "--"]
+    return (drop if root else []) + limits
+
+
+def bwrap_command(workdir: str, private_dir: str, env: dict[str, str], root: bool | None = None) -> list[str]:
+    """The prefix for a kernel working in ``workdir`` that talks through sockets in ``private_dir``.
+
+    ``bwrap``, then inside it ``kernel_prefix`` (``setpriv`` as root, ``prlimit``). Of
+    ``env`` (the kernel's environment) only the variables in ``KEPT_ENV_PREFIXES`` are
+    kept; bwrap itself is started with ``BWRAP_ENV``. ``root``: whether the grader runs
+    as root (by default, whether it does).
+    """
+    root = as_root() if root is None else root
+    command = [shutil.which("bwrap") or "bwrap", *isolation(root), "--clearenv"]
     for name, value in sorted(env.items()):
         if name.startswith(KEPT_ENV_PREFIXES):
             command += ["--setenv", name, value]
@@ -145,12 +203,50 @@ def bwrap_command(workdir: str, private_dir: str, env: dict[str, str]) -> list[s
         "MPLCONFIGDIR",
         "/tmp/home/.matplotlib",
     ]
-    command += ["--proc", "/proc", "--dev", "/dev"]
-    command += (["--size", TMP_SIZE] if bwrap_knows_size() else []) + ["--tmpfs", "/tmp", "--dir", "/tmp/home"]
-    for path in readonly_dirs():  # after the private /tmp, so a Python installed under /tmp stays visible
-        command += ["--ro-bind", path, path]
-    command += ["--bind", private_dir, private_dir, "--bind", workdir, workdir, "--chdir", workdir, "--"]
-    return command
+    command += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", SHM_SIZE, "--tmpfs", "/dev/shm"]
+    command += ["--perms", "1777", *(["--size", TMP_SIZE] if bwrap_knows_size() else []), "--tmpfs", "/tmp"]
+    command += ["--perms", "1777", "--dir", "/tmp/home"]
+    mounts = [("--ro-bind", path) for path in readonly_dirs()]  # after the private /tmp, so a Python
+    mounts += [("--bind", private_dir), ("--bind", workdir)]  # installed under /tmp stays visible
+    command += mount_args(mounts)
+    return command + ["--chdir", workdir, "--", *kernel_prefix(root)]
+
+
+def mount_args(mounts: list[tuple[str, str]]) -> list[str]:
+    """bwrap's arguments for ``mounts`` (option, path), each at its own path.
+
+    The folders above a mount that bwrap would make are made first, readable by all
+    (bwrap run by root makes them 0700, which the kernel's user could not cross).
+    """
+    args: list[str] = []
+    made, mounted = {"/", "/tmp", "/tmp/home"}, ["/tmp"]
+    for option, path in mounts:
+        parents = list(reversed(Path(path).parents))[1:]
+        for parent in map(str, parents):
+            if parent not in made and not any(parent == m or parent.startswith(m + "/") for m in mounted):
+                args += ["--perms", "0755", "--dir", parent]
+                made.add(parent)
+        args += [option, path, path]
+        mounted.append(path)
+    return args
+
+
+def hand_over(folder: str) -> None:
+    """Make ``folder`` and what is in it the kernel's user's (as root), links untouched and unfollowed.
+
+    Only that user may read what is inside; the folder itself stays searchable (0711),
+    so bwrap, running as root without the right to override permissions, can enter it.
+    """
+    if not as_root():
+        return
+    for root, dirs, files in os.walk(folder):  # os.walk does not descend into links to folders
+        for name, mode in [*((d, 0o700) for d in dirs), *((f, 0o600) for f in files)]:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                os.chown(path, KERNEL_UID, KERNEL_GID, follow_symlinks=False)
+                os.chmod(path, mode)
+    os.chown(folder, KERNEL_UID, KERNEL_GID, follow_symlinks=False)
+    os.chmod(folder, 0o711)
 
 
 @functools.cache
@@ -167,7 +263,9 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     The kernel talks to the grader through Unix sockets in a private folder
     (so it needs no network), and is interrupted by a message (a signal would
-    stop bwrap rather than the kernel).
+    stop bwrap rather than the kernel). Its working folder (``cwd``, the scratch
+    copy ``PrepareWorkdir`` made) and the socket folder are handed to the
+    kernel's user before it starts.
     """
 
     async def _async_pre_start_kernel(self, **kw):
@@ -189,6 +287,10 @@ class SandboxedKernelManager(AsyncKernelManager):
         # JPY_PARENT_PID is not passed on: inside bwrap the kernel's parent is bwrap's
         # init, which ipykernel would take for a dead parent; --die-with-parent does that job.
         prefix = bwrap_command(workdir, self._private_dir, kw.get("env") or dict(os.environ))
+        kw["env"] = dict(BWRAP_ENV)  # bwrap's init (pid 1 in the sandbox) keeps the environment it started with
+        hand_over(self._private_dir)
+        if os.path.basename(workdir).startswith(SCRATCH_PREFIX):
+            hand_over(workdir)
         return await super()._async_launch_kernel(prefix + list(kernel_cmd), **kw)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from course.core.catalog import Step, find_step
 from course.grading.result import Result, Submission
+from course.grading.submission_files import plain
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,8 @@ def grade_one(submission: Submission, settings: Settings) -> Graded:
     """Take in, autograde and check one submission in this process's scratch course directory."""
     import nbformat
 
-    from course.grading.guards import findings
-    from course.grading.intake import review_flags, take_in
+    from course.grading.guards import findings, review_flags
+    from course.grading.intake import take_in
     from course.grading.nbgrader_setup import ignore_patterns, quiet_warnings
     from course.grading.preprocessors.prepare_workdir import restore_stash
 
@@ -89,7 +90,7 @@ def grade_one(submission: Submission, settings: Settings) -> Graded:
         shutil.rmtree(folder, ignore_errors=True)
     target.mkdir(parents=True)
 
-    intake = take_in(submission.folder, step.notebooks, release, ignore_patterns())
+    intake = take_in(submission.folder, step.notebooks, release, ignore_patterns(), settings.scratch)
     for name, notebook in intake.notebooks.items():
         nbformat.write(notebook, str(target / name))
 
@@ -143,7 +144,7 @@ def nbgrader_error(outcome: dict) -> str:
     ]
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     found = causes[-1] if causes else (lines[-1] if lines else "nbgrader failed without saying why")
-    return found[:200]
+    return plain(found, 200)
 
 
 def failed_result(submission: Submission, status: str) -> Graded:
@@ -157,4 +158,4 @@ def grade_in_worker(submission: Submission, settings: Settings) -> Graded:
     try:
         return grade_one(submission, settings)
     except Exception as error:
-        return failed_result(submission, f"grading-error: {type(error).__name__}: {error}")
+        return failed_result(submission, f"grading-error: {type(error).__name__}: {plain(str(error))}")

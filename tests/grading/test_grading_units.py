@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import html
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -118,7 +121,7 @@ def test_a_linked_notebook_is_refused(tmp_path):
     (tmp_path / NOTEBOOK).symlink_to(STEP.solution_dir / NOTEBOOK)
     intake = take_in(tmp_path, STEP.notebooks, STEP.exercise_dir, [])
     assert intake.notebooks == {}
-    assert intake.problems == [f"invalid-notebook: {NOTEBOOK} is a link, not a file: submit the notebook itself"]
+    assert intake.problems == [f"refused-input: {NOTEBOOK} is a symbolic link; submit the file itself"]
 
 
 def test_two_stray_notebooks_are_named_not_guessed(tmp_path):
@@ -278,8 +281,75 @@ def test_the_sandbox_shows_the_course_package_but_not_the_repository(tmp_path):
     bound = {command[i + 1] for i, arg in enumerate(command) if arg in ("--ro-bind", "--bind")}
     assert str(PACKAGE_DIR) in bound and str(tmp_path / "work") in bound
     assert not {str(REPO_DIR), str(REPO_DIR / "solutions"), str(REPO_DIR / "exercises")} & bound
-    assert "--clearenv" in command and "--unshare-all" in command and "--share-net" not in command
+    assert "--clearenv" in command and ("--unshare-all" in command or "--unshare-net" in command)
+    assert "--share-net" not in command
     assert "secret" not in command and "autograde" in command
+
+
+def flag_values(command, flag):
+    return [command[i + 1] for i, arg in enumerate(command) if arg == flag]
+
+
+@pytest.mark.parametrize("root", [True, False])
+def test_the_kernel_runs_with_limits_and_as_nobody_when_the_grader_is_root(tmp_path, root):
+    from course.grading.sandbox import KERNEL_UID, LIMITS
+
+    command = bwrap_command(str(tmp_path / "work"), str(tmp_path / "sockets"), {"LANG": "C.UTF-8"}, root=root)
+    kernel = command[command.index("--") + 1 :]
+    prlimit = kernel[kernel.index("prlimit") :]
+    assert prlimit[: len(LIMITS) + 2] == ["prlimit", *(f"--{k}={v}" for k, v in LIMITS.items()), "--"]
+    assert LIMITS["as"] == 2 << 30 and {"as", "cpu", "nproc", "fsize"} <= set(LIMITS)
+    if root:  # no user namespace: the kernel is nobody on the real system, without capabilities
+        assert kernel[: kernel.index("--")] == [
+            "setpriv",
+            f"--reuid={KERNEL_UID}",
+            f"--regid={KERNEL_UID}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "--no-new-privs",
+        ]
+        assert "--unshare-all" not in command and "--unshare-user" not in command
+        assert {"--unshare-pid", "--unshare-net", "--unshare-ipc"} <= set(command)
+        assert flag_values(command, "--cap-add") == ["CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP"]
+    else:
+        assert "setpriv" not in kernel and "--unshare-all" in command and "--cap-add" not in command
+
+
+def test_bwrap_starts_with_a_minimal_environment(tmp_path, monkeypatch):
+    from course.grading import sandbox
+
+    launched = {}
+
+    async def fake_launch(self, kernel_cmd, **kw):
+        launched.update(kw, cmd=kernel_cmd)
+
+    monkeypatch.setattr(sandbox.AsyncKernelManager, "_async_launch_kernel", fake_launch)
+    monkeypatch.setattr(sandbox, "hand_over", lambda folder: None)
+    manager = sandbox.SandboxedKernelManager()
+    manager._private_dir = str(tmp_path)
+    env = {"GRADER_TOKEN": "secret", "LANG": "C.UTF-8", "PATH": "/opt/grader/bin"}
+    asyncio.run(manager._async_launch_kernel(["python"], env=env, cwd=str(tmp_path)))
+    assert launched["env"] == sandbox.BWRAP_ENV == {"PATH": "/usr/bin:/bin"}
+    assert "secret" not in launched["cmd"] and "C.UTF-8" in launched["cmd"]
+
+
+def test_the_scratch_folder_holds_what_the_learner_was_given_and_no_links(tmp_path):
+    from course.grading.preprocessors.prepare_workdir import make_workdir, remove_workdir
+
+    autograded = tmp_path / "autograded"
+    (autograded / "data").mkdir(parents=True)
+    (autograded / "data" / "table.csv").write_text("a,b")
+    (autograded / NOTEBOOK).write_text("graded before")
+    (tmp_path / "private").write_text("private")
+    (autograded / "link.txt").symlink_to(tmp_path / "private")
+    graded = nbformat.read(str(STEP.solution_dir / NOTEBOOK), as_version=4)
+    workdir = make_workdir(autograded, NOTEBOOK, graded)
+    assert sorted(str(p.relative_to(workdir)) for p in workdir.rglob("*")) == ["data", "data/table.csv", NOTEBOOK]
+    assert "HIDDEN TESTS" not in (workdir / NOTEBOOK).read_text()
+    (workdir / "away").symlink_to(tmp_path, target_is_directory=True)  # what a kernel might leave
+    remove_workdir(workdir)
+    assert not workdir.exists() and (tmp_path / "private").read_text() == "private"
 
 
 def test_sandbox_modes():
@@ -304,37 +374,48 @@ def test_course_grade_explains_a_missing_sandbox(tmp_path):
 # -- execution guards ------------------------------------------------------------------------------
 
 
-def test_the_kernel_folder_holds_only_the_public_notebook_while_it_runs(tmp_path):
-    from course.grading.preprocessors.prepare_workdir import PrepareWorkdir, restore_stash
+def test_the_kernel_works_in_a_scratch_folder_not_in_nbgraders(tmp_path):
+    from course.grading.preprocessors.prepare_workdir import WORKDIR_KEY, PrepareWorkdir, remove_workdir
 
     graded = nbformat.read(str(STEP.solution_dir / NOTEBOOK), as_version=4)
-    workdir = tmp_path / "autograded" / "amy" / STEP.slug
-    workdir.mkdir(parents=True)
-    nbformat.write(graded, str(workdir / "graded-before.ipynb"))
-    resources = {"metadata": {"path": str(workdir)}, "nbgrader": {"notebook": NOTEBOOK[: -len(".ipynb")]}}
+    autograded = tmp_path / "autograded" / "amy" / STEP.slug
+    autograded.mkdir(parents=True)
+    nbformat.write(graded, str(autograded / NOTEBOOK))
+    before = (autograded / NOTEBOOK).read_text()
+    resources = {"metadata": {"path": str(autograded)}, "nbgrader": {"notebook": NOTEBOOK[: -len(".ipynb")]}}
     PrepareWorkdir().preprocess(graded, resources)
-    assert sorted(p.name for p in workdir.iterdir()) == [NOTEBOOK]
+    workdir = Path(resources[WORKDIR_KEY])
+    assert sorted(p.name for p in workdir.iterdir()) == [NOTEBOOK] and autograded not in workdir.parents
     assert "HIDDEN TESTS" not in (workdir / NOTEBOOK).read_text()
-    assert "HIDDEN TESTS" in "".join(cell.source for cell in graded.cells)  # what nbgrader runs keeps them
-    restore_stash(workdir)
-    assert sorted(p.name for p in workdir.iterdir()) == sorted([NOTEBOOK, "graded-before.ipynb"])
+    assert (autograded / NOTEBOOK).read_text() == before  # nbgrader's folder is left alone
+    remove_workdir(workdir)
 
 
-def test_output_is_cut_but_check_results_and_errors_stay():
-    from course.grading.guards import OUTPUT_CUT
-    from course.grading.preprocessors.guarded_execute import cut_output
+def stream(text, name="stdout"):
+    return {"msg_type": "stream", "content": {"name": name, "text": text}}
 
-    cell = nbformat.v4.new_code_cell("")
-    cell.outputs = [
-        nbformat.v4.new_output("stream", name="stdout", text="x" * 5000),
-        nbformat.v4.new_output("display_data", data=PASSED),
-        nbformat.v4.new_output("display_data", data={"text/plain": "y" * 5000}),
-        nbformat.v4.new_output("error", ename="E", evalue="", traceback=[]),
-    ]
-    assert cut_output(cell, 1000) == 4000 + len('{"text/plain": "' + "y" * 5000 + '"}')
-    assert cell.outputs[0].text.startswith(OUTPUT_CUT)
-    assert [o.output_type for o in cell.outputs] == ["stream", "stream", "display_data", "error"]
-    assert len(cell.outputs[1].text) == 1000 and CHECK_MIMETYPE in cell.outputs[2].data
+
+def display(data):
+    return {"msg_type": "display_data", "content": {"data": data, "metadata": {}}}
+
+
+def test_output_is_capped_as_it_arrives_whatever_its_kind():
+    from course.grading.preprocessors.guarded_execute import OutputBudget
+
+    budget = OutputBudget(1000, 500)
+    assert budget.admit(stream("x" * 600)) == stream("x" * 600)
+    assert budget.admit(stream("y" * 600))["content"]["text"] == "y" * 400  # cut to what is left
+    assert budget.admit(display({"text/plain": "z"})) is None  # no room left for anything
+    assert budget.admit(stream("e" * 5000, "stderr"))["content"]["text"] == "e" * 1000  # a little stderr stays
+    passed = display(PASSED)
+    assert budget.admit(passed) == passed  # check results have a budget of their own
+    flood = display({**PASSED, "text/plain": "w" * 1000})  # riding on the check's MIME type
+    assert budget.admit(flood) is None
+    error = {"msg_type": "error", "content": {"ename": "E", "evalue": "v" * 10**6, "traceback": ["t"] * 10**4}}
+    kept = budget.admit(error)["content"]
+    assert kept["ename"] == "E" and len(kept["evalue"]) < 2100 and len(kept["traceback"]) == 100
+    assert budget.admit({"msg_type": "status", "content": {"execution_state": "idle"}}) is not None
+    assert budget.dropped == 200 + len('{"text/plain": "z"}{}') + 4000 + len(json.dumps(flood["content"]["data"])) + 2
 
 
 def test_cells_after_the_notebook_time_budget_are_not_run():

@@ -1,26 +1,104 @@
-"""Step 3: nbgrader's ``Execute``, plus: a kernel that dies scores zero for the rest of the
-notebook instead of failing the whole submission, a time budget per notebook, and a cap
-on each cell's output (check results and seals are always kept).
+"""Step 3: nbgrader's ``Execute``, plus: the kernel runs in its scratch folder (``PrepareWorkdir``),
+a kernel that dies scores zero for the rest of the notebook instead of failing the whole
+submission, a kernel that ignores the interrupt after a timeout is stopped, a time budget
+per notebook, and a cap on each cell's output, applied while the cell runs.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import nbformat
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
 from course.core.protocol import CHECK_MIMETYPE, SEAL_MIMETYPE
-from course.grading.guards import KERNEL_DIED, NOTEBOOK_TIME_LIMIT, OUTPUT_CUT, error_output
+from course.grading.guards import CELL_TIMEOUT, KERNEL_DIED, NOTEBOOK_TIME_LIMIT, OUTPUT_CUT, STUCK, error_output
+from course.grading.preprocessors.prepare_workdir import WORKDIR_KEY, remove_workdir
 
-KEPT = {CHECK_MIMETYPE, SEAL_MIMETYPE}  # outputs never cut: grading reads them
+CHECKED = {CHECK_MIMETYPE, SEAL_MIMETYPE}  # outputs grading reads: a budget of their own
+DISPLAYS = {"display_data", "execute_result", "update_display_data"}
+STDERR_KEPT = 1000  # characters of stderr kept past the cap: nbgrader scores a cell with stderr zero
+ERRORS_KEPT = 20  # error outputs kept per cell (one is enough to score it zero)
+ERROR_CHARS = 2000  # characters kept of an error's name, value and each traceback line
+TRACEBACK_LINES = 100
+
+
+def trimmed(text, limit: int = ERROR_CHARS) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + f"... [{len(text) - limit} characters cut]"
+
+
+def trim_error(content: dict) -> dict:
+    """An error message's content, or an error output, with every text cut to ``ERROR_CHARS``."""
+    traceback = content.get("traceback") or []
+    return {
+        **content,
+        "ename": trimmed(content.get("ename", "")),
+        "evalue": trimmed(content.get("evalue", "")),
+        "traceback": [trimmed(line) for line in traceback[-TRACEBACK_LINES:]],
+    }
+
+
+class OutputBudget:
+    """What one cell may show, counted as its messages arrive (before nbclient keeps them).
+
+    Output of every kind (stream text, display bundles, widget messages) shares
+    ``chars``; bundles that carry a check result or a seal, whatever else they carry,
+    share ``check_chars``; errors are kept (``ERRORS_KEPT`` of them, trimmed). What does
+    not fit is dropped and counted in ``dropped``.
+    """
+
+    def __init__(self, chars: int, check_chars: int):
+        self.room, self.check_room, self.stderr_room = chars, check_chars, STDERR_KEPT
+        self.errors, self.dropped = 0, 0
+
+    def admit(self, msg: dict) -> dict | None:
+        """``msg`` as nbclient may keep it (maybe cut), or None to drop it."""
+        kind, content = msg.get("msg_type", ""), msg.get("content") or {}
+        if kind == "stream":
+            return self._stream(msg, content)
+        if kind in DISPLAYS or kind.startswith("comm"):
+            size = len(json.dumps(content.get("data") or {})) + len(json.dumps(content.get("metadata") or {}))
+            if kind in DISPLAYS and CHECKED & set(content.get("data") or {}):
+                if size > self.check_room:
+                    self.dropped += size
+                    return None
+                self.check_room -= size
+            elif size > self.room:
+                self.room, self.dropped = 0, self.dropped + size
+                return None
+            else:
+                self.room -= size
+            return msg
+        if kind == "error":
+            self.errors += 1
+            if self.errors > ERRORS_KEPT:
+                self.dropped += len(json.dumps(content))
+                return None
+            return {**msg, "content": trim_error(content)}
+        return msg  # status, execute_input, clear_output: no output of their own
+
+    def _stream(self, msg: dict, content: dict) -> dict | None:
+        text = str(content.get("text", ""))
+        stderr = content.get("name") == "stderr"
+        room = max(self.room, self.stderr_room) if stderr else self.room
+        kept = text[: max(room, 0)]
+        self.dropped += len(text) - len(kept)
+        self.room = max(self.room - len(kept), 0)
+        if stderr:
+            self.stderr_room = max(self.stderr_room - len(kept), 0)
+        if not kept:
+            return None
+        return msg if kept == text else {**msg, "content": {**content, "text": kept}}
 
 
 class GuardedExecute(Execute):
-    """nbgrader's Execute that survives a dead kernel, caps a notebook's time and each cell's output."""
+    """nbgrader's Execute in a scratch folder, surviving dead and stuck kernels, capping time and output."""
 
     timeout: int | None  # nbclient's per-cell limit (a traitlet, None for none); narrowed per cell below
 
@@ -28,13 +106,30 @@ class GuardedExecute(Execute):
         900, help="Seconds a whole notebook may run; cells after that are not run and score zero."
     ).tag(config=True)
     max_output_chars = Integer(
-        1_000_000, help="Characters of output kept per cell; the rest is cut (check results are always kept)."
+        1_000_000, help="Characters of output kept per cell, counted as it arrives; the rest is dropped."
+    ).tag(config=True)
+    max_check_chars = Integer(
+        200_000, help="Characters of check results and seals kept per cell; the rest is dropped."
+    ).tag(config=True)
+
+    iopub_timeout = Integer(
+        30, help="Seconds to wait, after a cell's reply, for the rest of its output (a flood takes time)."
     ).tag(config=True)
 
     def preprocess(self, nb, resources, km=None):
         self._kernel_dead = False
         self._started = time.monotonic()
-        return super().preprocess(nb, resources, km=km)
+        self._budget = OutputBudget(self.max_output_chars, self.max_check_chars)
+        workdir = resources.pop(WORKDIR_KEY, None)
+        autograded = resources.get("metadata", {}).get("path")
+        if workdir:  # nbclient starts the kernel in resources' path
+            resources["metadata"]["path"] = workdir
+        try:
+            return super().preprocess(nb, resources, km=km)
+        finally:  # the kernel has ended: nbclient stops it before preprocess returns
+            if workdir:
+                resources["metadata"]["path"] = autograded
+                remove_workdir(Path(workdir))
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not cell.source.strip():
@@ -50,40 +145,45 @@ class GuardedExecute(Execute):
             return cell, resources
         cell_timeout = self.timeout
         self.timeout = max(1, int(min(cell_timeout or remaining, remaining)))
+        self._budget = OutputBudget(self.max_output_chars, self.max_check_chars)
+        self._interrupted = False
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
             self._kernel_dead = True
             cell.outputs.append(error_output(KERNEL_DIED, "the kernel stopped while this cell ran"))
+        except CellTimeoutError:
+            if not self._interrupted:  # the reply came, its output did not finish arriving in time
+                self._budget.dropped += 1
+                return self._finish(cell, resources, cell_timeout)
+            # interrupted after the time limit, the kernel never went idle: it ignores interrupts
+            self._stop_kernel()
+            self._kernel_dead = True
+            cell.outputs.append(error_output(CELL_TIMEOUT, STUCK))
         finally:
             self.timeout = cell_timeout
-        cut_output(cell, self.max_output_chars)
+        return self._finish(cell, resources, cell_timeout)
+
+    def _finish(self, cell, resources, cell_timeout):
+        """Trim the cell's errors and say, first, what was dropped."""
+        self.timeout = cell_timeout
+        cell.outputs = [
+            nbformat.from_dict(trim_error(out)) if out.get("output_type") == "error" else out for out in cell.outputs
+        ]
+        if self._budget.dropped:  # first, so that nbgrader's LimitOutput, which keeps the first lines, keeps it
+            note = f"{OUTPUT_CUT}: {self._budget.dropped} characters]\n"
+            cell.outputs.insert(0, nbformat.v4.new_output("stream", name="stdout", text=note))
         return cell, resources
 
+    def process_message(self, msg, cell, cell_index):
+        admitted = self._budget.admit(msg)
+        return None if admitted is None else super().process_message(admitted, cell, cell_index)
 
-def cut_output(cell, limit: int) -> int:
-    """Cut ``cell``'s output to about ``limit`` characters, keeping check results and errors; return what was cut."""
-    used, cut, kept = 0, 0, []
-    for output in cell.get("outputs", []):
-        kind = output.get("output_type")
-        if kind == "stream":
-            room = max(limit - used, 1000 if output.get("name") == "stderr" else 0)
-            if len(output.text) > room:
-                cut += len(output.text) - room
-                output.text = output.text[:room]
-            used += len(output.text)
-            if output.text:
-                kept.append(output)
-        elif kind in ("display_data", "execute_result") and not KEPT & set(output.get("data", {})):
-            size = len(json.dumps(output.get("data", {})))
-            if used + size > limit:
-                cut += size
-                continue
-            used += size
-            kept.append(output)
-        else:
-            kept.append(output)
-    if cut:  # first, so that nbgrader's LimitOutput, which keeps the first lines, keeps it too
-        kept.insert(0, nbformat.v4.new_output("stream", name="stdout", text=f"{OUTPUT_CUT}: {cut} characters]\n"))
-        cell.outputs = kept
-    return cut
+    async def _async_handle_timeout(self, timeout, cell=None):
+        self._interrupted = True
+        return await super()._async_handle_timeout(timeout, cell)
+
+    def _stop_kernel(self) -> None:
+        """Kill the kernel (and, in the sandbox, everything it started)."""
+        if self.km is not None:
+            run_sync(self.km.shutdown_kernel)(now=True)

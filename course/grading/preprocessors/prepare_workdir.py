@@ -1,13 +1,22 @@
-"""Step 1: while learner code runs, its folder holds only what the learner was given.
+"""Step 1: the kernel gets a scratch working folder of its own, holding only what the learner was given.
 
-The notebook file is the public version (hidden tests stripped) and notebooks
-already graded are moved aside, so the kernel cannot read hidden tests from disk.
+The scratch folder holds the public version of the notebook (hidden tests and
+outputs stripped, made before the seal lines go in) and the step's other files,
+copied from nbgrader's autograded folder (links and special files are never
+copied). The kernel runs there (``GuardedExecute``), never in nbgrader's
+autograded folder: nbgrader writes the autograded notebook into its own folder
+and sets permissions there after the kernel ends, so links or files the kernel
+leaves behind are never followed, written or read by the grader. The scratch
+folder is removed when the kernel has ended (``remove_workdir``).
 """
 
 from __future__ import annotations
 
 import copy
+import os
 import shutil
+import stat
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -15,17 +24,19 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from course.core.cells import is_graded_test, without_hidden_tests
+from course.grading.sandbox import SCRATCH_PREFIX
 
+WORKDIR_KEY = "course_workdir"  # in nbgrader's resources: the kernel's scratch folder
 STASH_SUFFIX = ".stash"
 
 
 def stash_dir(workdir: Path) -> Path:
-    """Where notebooks already graded wait while the next one runs (outside the kernel's folder)."""
+    """Where an earlier version of ``PrepareWorkdir`` moved notebooks already graded."""
     return workdir.with_name(workdir.name + STASH_SUFFIX)
 
 
 def restore_stash(workdir: Path) -> None:
-    """Put the notebooks ``PrepareWorkdir`` moved aside back into ``workdir``."""
+    """Put notebooks moved aside back into ``workdir`` (nothing is moved aside any more: kept for callers)."""
     stash = stash_dir(workdir)
     if stash.is_dir():
         for path in stash.iterdir():
@@ -44,15 +55,42 @@ def public_version(nb: NotebookNode) -> NotebookNode:
     return public
 
 
+def copy_plain_files(source: Path, target: Path) -> None:
+    """Copy the folders and regular files under ``source`` (no notebooks, no links) into ``target``."""
+    for entry in os.scandir(source):
+        mode = entry.stat(follow_symlinks=False).st_mode
+        if stat.S_ISDIR(mode):
+            (target / entry.name).mkdir()
+            copy_plain_files(Path(entry.path), target / entry.name)
+        elif stat.S_ISREG(mode) and not entry.name.endswith(".ipynb"):
+            shutil.copyfile(entry.path, target / entry.name, follow_symlinks=False)
+
+
+def make_workdir(autograded: Path, name: str, nb: NotebookNode) -> Path:
+    """A fresh scratch folder with the step's files from ``autograded`` and the public ``name``."""
+    workdir = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
+    try:
+        copy_plain_files(autograded, workdir)
+        nbformat.write(public_version(nb), str(workdir / name))
+    except BaseException:
+        remove_workdir(workdir)
+        raise
+    return workdir
+
+
+def remove_workdir(workdir: Path) -> None:
+    """Delete a scratch folder; links in it are removed, never followed (``shutil.rmtree`` on Linux)."""
+    if workdir.name.startswith(SCRATCH_PREFIX) and not workdir.is_symlink():
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 class PrepareWorkdir(NbGraderPreprocessor):
-    """Leave nothing on disk in the kernel's folder that the learner was not given."""
+    """Make the kernel's scratch working folder; ``GuardedExecute`` runs the kernel there and removes it."""
 
     def preprocess(self, nb, resources):
-        workdir = Path(resources["metadata"]["path"])
+        autograded = Path(resources["metadata"]["path"])
         name = resources["nbgrader"]["notebook"] + ".ipynb"
-        for other in workdir.glob("*.ipynb"):
-            if other.name != name:
-                stash_dir(workdir).mkdir(exist_ok=True)
-                shutil.move(str(other), str(stash_dir(workdir) / other.name))
-        nbformat.write(public_version(nb), str(workdir / name))
+        if resources.get(WORKDIR_KEY):
+            remove_workdir(Path(resources[WORKDIR_KEY]))
+        resources[WORKDIR_KEY] = str(make_workdir(autograded, name, nb))
         return nb, resources
