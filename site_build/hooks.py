@@ -23,18 +23,41 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 
 from course.core import ways_of_working  # noqa: E402
 from course.core.catalog import Step, load_steps  # noqa: E402
-from site_build.agendas import BREAK, CATCH_UP, FORMATS, STEP, Agenda, build_agenda, format_time  # noqa: E402
+from site_build.agendas import (  # noqa: E402
+    BREAK,
+    BRIEF_MINUTES,
+    CATCH_UP,
+    DEBRIEF_MINUTES,
+    FORMATS,
+    STEP,
+    Agenda,
+    WorkshopFormat,
+    build_agenda,
+    format_time,
+    step_block_minutes,
+)
 
 # The H2 sections every step page has, in this order (tests/site/test_site.py checks it).
+# Learners read these pages; what is for facilitators only is on the step's facilitator page.
 STEP_PAGE_SECTIONS = (
     "Why it matters",
     "What changes in the code",
     "How it is checked",
     "Hints",
-    "Facilitator notes",
     "Key points",
     "Further reading",
 )
+
+# The H2 sections every step's facilitator page (site/facilitator/<step>.md) starts with, in
+# this order; a page may add sections after them (step 12: grading the reflection).
+FACILITATOR_PAGE_SECTIONS = ("Timing", "Pairing")
+FACILITATOR_PAGE_MORE_SECTIONS = ("Common pitfalls", "Discussion questions")
+
+
+def facilitator_page(step: Step) -> str:
+    """The step's facilitator notes, apart from the page learners read (path under site/)."""
+    return f"facilitator/{step.slug}.md"
+
 
 # Decided: this is the course's canonical public repository. Every link to a
 # notebook, the Binder launch links and the hub setup use it; mkdocs.yml's
@@ -148,8 +171,9 @@ def _agenda_row(block, clock: bool, context: Context) -> str:
     if block.kind == STEP:
         step = block.step
         page = context.link(step.page)
-        what = f"**[{_plain(block.title)}]({page})**"
-        notes = f"pairs, {_points(step.points)} · [facilitator notes]({page}#facilitator-notes)"
+        parts = " · ".join(f"{name} {minutes} min" for name, minutes in block.parts)
+        what = f"**[{_plain(block.title)}]({page})**<br>{parts}"
+        notes = f"trios, {_points(step.points)} · [facilitator notes]({context.link(facilitator_page(step))})"
     elif block.kind == BREAK:
         what, notes = f"*{block.title}*", ""
     elif block.kind == CATCH_UP:
@@ -170,9 +194,10 @@ def agenda_markdown(agenda: Agenda, context: Context) -> str:
         rows = ["| time | what | notes |", "| --- | --- | --- |"]
         rows += [_agenda_row(block, clock, context) for block in day.blocks]
         heading = [f"**{day.title}** (steps {_step_range(day.steps)})", ""] if len(agenda.workshop.days) > 1 else []
-        parts.append("\n".join(heading + rows))
-        nominal_end = (agenda.workshop.clock_start or 0) + frame.nominal_minutes
-        if day.end < nominal_end:
+        # the agenda class keeps the time column on one line (site/stylesheets/extra.css)
+        parts.append("\n".join([*heading, '<div class="agenda" markdown>', "", *rows, "", "</div>"]))
+        nominal_end = day.start + frame.nominal_minutes
+        if nominal_end - day.end >= 15:  # a few minutes early is the last step ending, not room for another
             name = day.title[0].lower() + day.title[1:]
             parts.append(
                 '!!! info "This agenda grows with the course"\n'
@@ -195,6 +220,28 @@ def agenda_markdown(agenda: Agenda, context: Context) -> str:
             f"session: {_step_links(agenda.left_over, context)}."
         )
     return "\n\n".join(parts) + "\n"
+
+
+def reference_answers(workshop: WorkshopFormat, context: Context) -> str:
+    """Where a facilitator finds each step's reference answer and notes, for the steps of one format."""
+    rows = ["| step | pair work | reference answer | facilitator notes |", "| --- | ---: | --- | --- |"]
+    for step in build_agenda(workshop, context.steps).steps:
+        answers = ", ".join(f"`solutions/{step.slug}/{name}`" for name in step.notebooks)
+        notes = f"[step {step.number}]({context.link(facilitator_page(step))})"
+        rows.append(f"| {step.number} · {_plain(step.title)} | {step.minutes} min | {answers} | {notes} |")
+    return "\n".join(rows) + "\n"
+
+
+def facilitator_summary(step: Step, context: Context) -> str:
+    """The head of a step's facilitator page: the learner page, the time in the room, the answer."""
+    answers = ", ".join(f"`solutions/{step.slug}/{name}`" for name in step.notebooks)
+    return (
+        f'!!! info "For facilitators: step {step.number} takes {step_block_minutes(step)} minutes in the room"\n'
+        f"    Brief {BRIEF_MINUTES} min, pair work {step.minutes} min, debrief {DEBRIEF_MINUTES} min. "
+        f"Learners read [the step page]({context.link(step.page)}); this page is not linked from it. "
+        f"The reference answer is {answers} (in a clone of the repository; on a hub, readable by "
+        "instructors only).\n"
+    )
 
 
 def agenda_summary(context: Context) -> str:
@@ -220,6 +267,13 @@ def ways_of_working_template(context: Context) -> str:
     return '??? example "The bare template, to copy into your repository as `WAYS-OF-WORKING.md`"\n\n' + indented + "\n"
 
 
+def _on_facilitator_page(context: Context) -> str:
+    step = next((step for step in context.steps if facilitator_page(step) == context.uri), None)
+    if step is None:
+        raise PluginError(f"{context.uri}: this registry marker works on a step's facilitator page only")
+    return facilitator_summary(step, context)
+
+
 def _on_step_page(render: Callable[[Step], str]) -> Callable[[Context], str]:
     def marker(context: Context) -> str:
         if context.step is None:
@@ -233,6 +287,10 @@ def _agenda_marker(workshop) -> Callable[[Context], str]:
     return lambda context: agenda_markdown(build_agenda(workshop, context.steps), context)
 
 
+def _answers_marker(workshop) -> Callable[[Context], str]:
+    return lambda context: reference_answers(workshop, context)
+
+
 def markers_table(context: Context) -> str:
     rows = ["| marker | shows |", "| --- | --- |"]
     rows += [f"| `<!-- registry:{name} -->` | {description} |" for name, (description, _) in MARKERS.items()]
@@ -243,6 +301,10 @@ def markers_table(context: Context) -> str:
 MARKERS: dict[str, tuple[str, Callable[[Context], str]]] = {
     "summary": ("on a step page: time, points, objectives, graded checks, notebook links", _on_step_page(step_summary)),
     "key-points": ("on a step page: the step's key points", _on_step_page(key_points)),
+    "facilitator-summary": (
+        "on a step's facilitator page: its time in the room, the learner page, the reference answer",
+        _on_facilitator_page,
+    ),
     "steps-table": ("every step with its minutes and points", steps_table),
     "checks-table": ("every graded check: step, grade id, points, task", checks_table),
     "agenda-summary": ("each workshop format with the steps it covers", agenda_summary),
@@ -250,6 +312,13 @@ MARKERS: dict[str, tuple[str, Callable[[Context], str]]] = {
         f"agenda-{workshop.slug}": (
             f"the {workshop.title.lower()} agenda, built from the minutes",
             _agenda_marker(workshop),
+        )
+        for workshop in FORMATS
+    },
+    **{
+        f"answers-{workshop.slug}": (
+            f"the {workshop.title.lower()}'s steps with their reference answers and facilitator notes",
+            _answers_marker(workshop),
         )
         for workshop in FORMATS
     },

@@ -1,13 +1,28 @@
-"""Workshop agendas are built from step minutes: in order, without gaps, growing with the course."""
+"""Workshop agendas are built from step minutes: in order, without gaps, adding up, growing with the course."""
 
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 
-from course.core.catalog import Step
-from site_build.agendas import BREAK, CATCH_UP, ONE_DAY, STEP, TASTER, TWO_DAY, build_agenda, format_time
+from course.core.catalog import SITE_DIR, Step, load_steps
+from site_build.agendas import (
+    BREAK,
+    BRIEF_MINUTES,
+    CATCH_UP,
+    DEBRIEF_MINUTES,
+    FORMATS,
+    ONE_DAY,
+    STEP,
+    TASTER,
+    TWO_DAY,
+    build_agenda,
+    format_time,
+    step_block_minutes,
+)
+from site_build.hooks import Context, agenda_markdown
 
 
 def make_steps(*minutes: int) -> list[Step]:
@@ -41,37 +56,43 @@ def test_a_full_day_keeps_its_frame_times():
     agenda = build_agenda(ONE_DAY, make_steps(30, 45, 40, 45, 50, 45, 40, 45, 50, 60))
     day = agenda.days[0]
     breaks = [(format_time(b.start, True), b.title) for b in day.blocks if b.kind == BREAK]
-    assert breaks == [("11:00", "Break"), ("12:30", "Lunch"), ("15:00", "Break")]
+    assert breaks == [("11:10", "Break"), ("13:10", "Lunch"), ("15:10", "Break")]
     assert format_time(day.end, True) == "17:00"
-    assert sum(step.minutes for step in agenda.steps) <= sum(ONE_DAY.days[0].sessions)
+    assert sum(step_block_minutes(step) for step in agenda.steps) <= sum(ONE_DAY.days[0].sessions)
 
 
 def test_a_step_that_does_not_fit_moves_to_the_next_session_leaving_catch_up_time():
-    agenda = build_agenda(ONE_DAY, make_steps(60, 45))  # 90-minute first session
+    agenda = build_agenda(ONE_DAY, make_steps(60, 45))  # 100-minute first session; 68 + 53 do not fit
     kinds = [(block.kind, block.minutes) for block in agenda.days[0].blocks]
-    assert kinds[1:5] == [(STEP, 60), (CATCH_UP, 30), (BREAK, 15), (STEP, 45)]
+    assert kinds[1:5] == [(STEP, 68), (CATCH_UP, 32), (BREAK, 15), (STEP, 53)]
+
+
+def test_a_step_block_is_its_brief_its_pair_work_and_its_debrief():
+    block = build_agenda(ONE_DAY, make_steps(30)).days[0].blocks[1]
+    assert block.parts == (("brief", BRIEF_MINUTES), ("pair work", 30), ("debrief", DEBRIEF_MINUTES))
+    assert block.minutes == BRIEF_MINUTES + 30 + DEBRIEF_MINUTES == sum(minutes for _, minutes in block.parts)
 
 
 def test_no_catch_up_after_the_last_step_of_the_course():
     agenda = build_agenda(ONE_DAY, make_steps(30))
     assert [block.kind for block in agenda.days[0].blocks] == ["plenary", STEP, "plenary"]
-    assert format_time(agenda.days[0].end, True) == "10:30"  # the day ends early, honestly
+    assert format_time(agenda.days[0].end, True) == "10:38"  # the day ends early, honestly
 
 
 def test_a_step_longer_than_a_session_gets_one_to_itself_and_pushes_the_day_back():
     agenda = build_agenda(ONE_DAY, make_steps(120, 30))
     blocks = agenda.days[0].blocks
-    assert (blocks[1].kind, blocks[1].minutes) == (STEP, 120)
-    assert blocks[2].kind == BREAK and format_time(blocks[2].start, True) == "11:30"
+    assert (blocks[1].kind, blocks[1].minutes) == (STEP, 128)
+    assert blocks[2].kind == BREAK and format_time(blocks[2].start, True) == "11:38"
 
 
-def test_the_taster_takes_the_first_steps_that_fit_in_90_minutes():
+def test_the_taster_takes_the_first_steps_that_fit_in_two_hours():
     agenda = build_agenda(TASTER, make_steps(30, 45, 40))
     assert [step.number for step in agenda.steps] == [0, 1]
     assert [step.number for step in agenda.left_over] == [2]
     day = agenda.days[0]
-    assert day.end - day.blocks[0].start == 90
-    assert format_time(day.end, False) == "1:30"
+    assert day.end - day.blocks[0].start == 120
+    assert format_time(day.end, False) == "2:00"
 
 
 def test_two_days_collapse_to_one_while_the_course_is_short():
@@ -85,3 +106,51 @@ def test_adding_a_step_to_the_course_adds_it_to_the_agenda():
     after = build_agenda(ONE_DAY, make_steps(30, 45, 40, 45))
     assert len(after.steps) == len(before.steps) + 1
     assert after.days[0].end > before.days[0].end
+
+
+# The real course, as the site shows it.
+STEPS = load_steps()
+AGENDAS = [build_agenda(workshop, STEPS) for workshop in FORMATS]
+ROW = re.compile(r"^\| (\d+):(\d\d)–(\d+):(\d\d) \| (.*?) \| (.*?) \|$", re.M)
+NAMED_MINUTES = re.compile(r"\b(\d+)[ -]min(?:ute)?s?\b")
+
+
+@pytest.mark.parametrize("agenda", AGENDAS, ids=[f.slug for f in FORMATS])
+def test_every_day_adds_up(agenda):
+    for day, frame in zip(agenda.days, agenda.workshop.days, strict=False):
+        assert sum(block.minutes for block in day.blocks) == day.end - day.start, day.title
+        if agenda.left_over or day is not agenda.days[-1]:  # a full day fills its frame exactly
+            assert day.end - day.start == frame.nominal_minutes, day.title
+        for block in day.blocks:
+            if block.kind == STEP:
+                assert block.minutes == block.step.minutes + BRIEF_MINUTES + DEBRIEF_MINUTES
+        if agenda.workshop.clock_start is not None:
+            assert day.end <= 17 * 60, f"{day.title} ends at {format_time(day.end, True)}"
+
+
+@pytest.mark.parametrize("agenda", AGENDAS, ids=[f.slug for f in FORMATS])
+def test_every_activity_that_names_its_length_gets_that_length(agenda):
+    markdown = agenda_markdown(agenda, Context(STEPS, "kit/agendas.md", None))
+    rows = ROW.findall(markdown)
+    assert len(rows) == sum(len(day.blocks) for day in agenda.days)
+    for start_h, start_m, end_h, end_m, what, _notes in rows:
+        length = (int(end_h) * 60 + int(end_m)) - (int(start_h) * 60 + int(start_m))
+        named = [int(minutes) for minutes in NAMED_MINUTES.findall(what)]
+        if named:
+            assert sum(named) == length, f"{what!r} names {named} but has {length} minutes"
+        if what.startswith("**[Step"):
+            assert f"brief {BRIEF_MINUTES} min" in what and f"debrief {DEBRIEF_MINUTES} min" in what
+
+
+def test_the_retrospectives_take_the_time_the_agendas_give_them():
+    page = (SITE_DIR / "kit" / "retrospective.md").read_text()
+    table = re.search(r"^## Thirty minutes, five moves\n(.*?)^\*\*The 10-minute version", page, re.M | re.S).group(1)
+    assert sum(int(minutes) for minutes in re.findall(r"^\| (\d+) \|", table, re.M)) == 30
+    short = re.search(r"\*\*The 10-minute version\*\*.*?(?=\n\n)", page, re.S).group(0)
+    spoken = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+    assert sum(spoken[word] for word in re.findall(r"\b(one|two|three|four|five) minutes?\b", short)) == 10
+    taster = [block for block in AGENDAS[0].days[0].blocks if "Retrospective" in block.title]
+    assert [block.minutes for block in taster] == [10]
+    for agenda in AGENDAS[1:]:
+        closing = agenda.days[-1].blocks[-1]
+        assert "Retrospective" in closing.title and closing.minutes == 30

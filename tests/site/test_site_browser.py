@@ -3,16 +3,19 @@
 The site is built once, served on 127.0.0.1 by the standard library, and every
 request to any other host is blocked, so the test needs no network. Screenshots
 go to tests/screenshots/ (gitignored): site-home.png, site-search.png,
-site-step-00.png, site-agendas.png and the *-phone.png versions.
+site-step-00.png, site-agendas.png, site-facilitator-00.png and the *-phone.png versions.
 """
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from browser import require_browser, screenshot_path
-from course.core.catalog import load_steps
+from course.core.catalog import SITE_DIR, load_steps
 from site_build.agendas import TASTER, build_agenda
+from site_build.hooks import facilitator_page
 from site_helpers import build_site, serve
 
 pytestmark = pytest.mark.browser
@@ -103,15 +106,80 @@ def test_step_page_renders_the_summary_hints_and_role_tabs(open_page):
 
 def test_the_taster_agenda_renders_as_a_table_with_one_row_per_block(open_page):
     page = open_page("kit/agendas/")
-    rows = page.locator("h2#taster ~ .md-typeset__scrollwrap table").first.locator("tbody tr")
+    rows = page.locator("h2#taster ~ .agenda table").first.locator("tbody tr")
     assert rows.count() == len(build_agenda(TASTER, STEPS).days[0].blocks)
     assert page.locator(".admonition").count() >= 2
     full_page_screenshot(page, "site-agendas")
 
 
+def test_agenda_times_stay_on_one_line_on_a_desktop(open_page):
+    page = open_page("kit/agendas/")
+    cells = page.locator("h2#one-day ~ .agenda table").first.locator("tbody td:first-child")
+    assert cells.count() > 5
+    lines = cells.evaluate_all(
+        """cells => cells.map(c => {
+            const text = document.createRange();
+            text.selectNodeContents(c);
+            return new Set([...text.getClientRects()].map(r => Math.round(r.top))).size;
+        })"""
+    )
+    assert set(lines) == {1}, f"time cells over more than one line: {lines}"
+
+
+def facilitator_phrases(step) -> list[str]:
+    """Sentences from the step's facilitator page that a learner should not meet on the step page."""
+    source = (SITE_DIR / facilitator_page(step)).read_text()
+    pairing = re.search(r"^## Pairing\n\n(.+?)\n", source, re.M).group(1)
+    pitfall = re.search(r"^## Common pitfalls\n\n- (.+?)\n", source, re.M).group(1)
+    return [pairing.split(";")[0], pitfall.split(":")[0].split("`")[0].strip()]
+
+
+@pytest.mark.slow
+def test_learners_do_not_see_facilitator_notes_and_facilitators_do(open_page):
+    step = STEPS[0]
+    learner = open_page(step_path(step))
+    text = learner.locator("article").inner_text()
+    assert "let the pair discover" not in text.lower()
+    assert not learner.get_by_role("heading", name="Facilitator notes").count()
+    assert not learner.get_by_role("heading", name="Common pitfalls").count()
+    for phrase in facilitator_phrases(step):
+        assert phrase not in text, phrase
+    notes = open_page(facilitator_page(step).removesuffix(".md") + "/")
+    assert notes.get_by_role("heading", name="Common pitfalls").first.is_visible()
+    assert notes.get_by_text("Let the pair discover this", exact=False).first.is_visible()
+    for phrase in facilitator_phrases(step):
+        assert notes.get_by_text(phrase, exact=False).first.is_visible(), phrase
+    full_page_screenshot(notes, "site-facilitator-00")
+
+
+A4_HEIGHT_PX = 297 / 25.4 * 96  # CSS pixels at 96 per inch
+
+
+@pytest.mark.slow
+def test_each_role_card_prints_on_half_an_a4_sheet_without_splitting(open_page):
+    page = open_page("kit/role-cards/", viewport={"width": round(210 / 25.4 * 96), "height": 1123})
+    page.emulate_media(media="print")
+    cards = page.locator(".role-card")
+    assert cards.count() == 4
+    for i in range(4):
+        card = cards.nth(i)
+        assert card.evaluate("c => getComputedStyle(c).breakInside") == "avoid"
+        height = card.bounding_box()["height"]
+        assert height <= A4_HEIGHT_PX / 2, f"card {i + 1} is {height:.0f}px, more than half an A4 sheet"
+    assert not page.locator(".role-cards-intro").is_visible()
+    pdf = page.pdf(format="A4", margin={"top": "12mm", "bottom": "12mm", "left": "12mm", "right": "12mm"})
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pages <= 2, f"four role cards print on {pages} A4 pages"
+
+
 @pytest.mark.parametrize(
     "path, name",
-    [("", "site-home"), ("steps/00-meet-the-prototype/", "site-step-00"), ("kit/agendas/", "site-agendas")],
+    [
+        ("", "site-home"),
+        ("steps/00-meet-the-prototype/", "site-step-00"),
+        ("kit/agendas/", "site-agendas"),
+        ("facilitator/day-one-day/", "site-day-sheet"),
+    ],
 )
 def test_pages_fit_a_phone_screen(open_page, path, name):
     page = open_page(path, viewport=PHONE)

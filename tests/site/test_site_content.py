@@ -136,12 +136,12 @@ def test_agenda_page_shows_the_agenda_built_from_the_registry(built_site, worksh
         assert f"{step.number} · {step.title}" in text
 
 
-def test_agendas_cover_the_steps_in_order_and_the_taster_fits_in_90_minutes():
+def test_agendas_cover_the_steps_in_order_and_the_taster_fits_in_two_hours():
     for workshop in FORMATS:
         agenda = build_agenda(workshop, STEPS)
         assert agenda.steps + list(agenda.left_over) == STEPS
     taster = build_agenda(FORMATS[0], STEPS)
-    assert taster.days[0].end - taster.days[0].blocks[0].start <= 90
+    assert taster.days[0].end - taster.days[0].blocks[0].start <= 120
 
 
 def test_kit_home_summarises_every_format(built_site):
