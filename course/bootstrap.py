@@ -10,7 +10,9 @@ The README's two commands are ``python3 -m course start`` and
   the course there when ``pyproject.toml`` changed since the last install.
 
 An install stamp in the environment records what was installed, so the
-second run starts at once.
+second run starts at once. ``--help``, ``-h`` and ``--version`` (also after a
+command: ``course check --help``) install nothing: the command-line parser
+uses the standard library only, so any Python answers them at once.
 """
 
 from __future__ import annotations
@@ -29,6 +31,22 @@ VENV_DIR = REPO_DIR / ".venv"
 STAMP_NAME = ".prototype-to-production-install.json"
 # Commands that need the test tools as well as the course itself.
 DEV_COMMANDS = {"test", "bench", "gates"}
+
+
+HELP_FLAGS = {"-h", "--help", "--version"}
+
+
+def only_asks_for_help(args: list[str]) -> bool:
+    """True when ``args`` only ask for help or the version, which needs nothing installed.
+
+    Like ``course.cli.app.main``: after ``test`` every argument goes to pytest, so only
+    ``course test -h`` / ``course test --help`` is the course's own help there; ``--``
+    ends the options.
+    """
+    if args[:1] == ["test"]:
+        return bool(set(args[1:2]) & {"-h", "--help"})
+    options = args[: args.index("--")] if "--" in args else args
+    return bool(set(options) & HELP_FLAGS)
 
 
 def in_virtual_environment() -> bool:
@@ -87,7 +105,7 @@ def install_course(python: Path, prefix: Path, wanted: dict) -> None:
 
 def ensure_environment(args: list[str]) -> None:
     """Make sure the course is installed, re-running in ``.venv`` when needed."""
-    if os.environ.get("COURSE_NO_BOOTSTRAP"):
+    if os.environ.get("COURSE_NO_BOOTSTRAP") or only_asks_for_help(args):
         return
     wanted = wanted_install(args)
     if in_virtual_environment():

@@ -4,6 +4,11 @@ The output is deterministic: no outputs, no execution counts, no checkpoints,
 notebooks written the same way every time, so a diff of exercises/ shows only
 what changed in solutions/. ``--check`` regenerates into a scratch folder and
 names every file that differs from what is committed.
+
+nbgrader replaces every answer region with its Python stub (``# YOUR CODE HERE`` and
+``raise NotImplementedError()``). In a ``%%writefile`` answer cell that writes an
+HTML or Markdown file that stub would be text of the file, so the release puts a
+comment of that file's own kind in its place (``FILE_STUBS``).
 """
 
 from __future__ import annotations
@@ -16,16 +21,43 @@ from pathlib import Path
 import nbformat
 
 from course.core.catalog import EXERCISES_DIR, Step
+from course.core.cells import CODE_STUB, is_solution
 from course.grading.nbgrader_setup import copy_source, generate, make_api
+
+# The stub of an answer region in a %%writefile cell, by the written file's suffix.
+FILE_STUBS = {
+    ".html": "<!-- YOUR HTML HERE: replace this comment -->",
+    ".md": "<!-- YOUR TEXT HERE: replace this comment -->",
+}
+
+
+def file_stub(source: str) -> str | None:
+    """The stub for ``source``'s answer regions when it is a ``%%writefile`` cell of an HTML or Markdown file."""
+    first = source.split("\n", 1)[0].split()
+    if len(first) < 2 or first[0] != "%%writefile":
+        return None
+    return FILE_STUBS.get(Path(first[-1]).suffix.lower())
+
+
+def _update_checksum(cell) -> None:
+    """Recompute nbgrader's checksum of a cell whose released text we changed, as nbgrader would."""
+    from nbgrader.utils import compute_checksum
+
+    if "checksum" in cell.metadata.get("nbgrader", {}):
+        cell.metadata.nbgrader["checksum"] = compute_checksum(cell)
 
 
 def normalise_notebook(path: Path) -> None:
-    """Strip outputs and execution counts and write the notebook in a stable form."""
+    """Strip outputs and execution counts, give file answers their own stubs, write the notebook in a stable form."""
     notebook = nbformat.read(str(path), as_version=4)
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+            stub = file_stub(cell.source) if is_solution(cell) else None
+            if stub and CODE_STUB in cell.source:
+                cell.source = cell.source.replace(CODE_STUB, stub)
+                _update_checksum(cell)
     nbformat.write(notebook, str(path))
 
 

@@ -125,18 +125,31 @@ def _shape(code: types.CodeType) -> tuple:
     return code.co_code, constants, code.co_names, code.co_varnames, code.co_freevars, code.co_flags
 
 
+COMPREHENSIONS = {"<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>"}
+
+
 def _last_frame(error: BaseException):
-    """The innermost frame of the error's traceback, or None."""
+    """The innermost frame of the error's traceback, or None; a comprehension counts as its function."""
+    frames = []
     tb = error.__traceback__
-    if tb is None:
-        return None
-    while tb.tb_next is not None:
+    while tb is not None:
+        frames.append(tb.tb_frame)
         tb = tb.tb_next
-    return tb.tb_frame
+    while len(frames) > 1 and frames[-1].f_code.co_name in COMPREHENSIONS:
+        frames.pop()
+    return frames[-1] if frames else None
 
 
 def _name_error(error: NameError) -> str:
     name = getattr(error, "name", None) or "this name"
+    reader = getattr(error, "function_name", None)  # set by course.checks.purity.call_isolated
+    if reader:
+        return (
+            f"{reader}() reads {name!r}, a variable of the notebook's top level, instead of taking it as an "
+            f"argument: the check calls {reader}() with only the imports, constants and functions. Inside "
+            f"{reader}() use its parameter (add one for {name!r} if it has none) and pass the value in where "
+            f"you call {reader}()."
+        )
     frame = _last_frame(error)
     function = frame.f_code.co_name if frame is not None else "<module>"
     if function not in ("<module>", "<lambda>") and not function.startswith("<"):

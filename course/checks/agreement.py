@@ -28,6 +28,7 @@ PLACEHOLDERS = sorted(set(re.findall(r"<[^!>][^>]*>", template_markdown()))) + [
     "YOUR CODE HERE",
     "NotImplementedError",
     "YOUR ANSWER HERE",
+    "YOUR TEXT HERE",  # the released stub of a Markdown answer (course.authoring.release.FILE_STUBS)
 ]
 
 

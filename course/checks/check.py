@@ -1,7 +1,7 @@
 """The checks that graded cells run: one ``Check`` per graded cell.
 
 A graded cell builds a ``Check`` with its grade id, records expectations with
-``equal``, ``true`` and ``raises`` (each takes a *thunk*, a ``lambda`` that
+``equal``, ``true``, ``at_least`` and ``raises`` (each takes a *thunk*, a ``lambda`` that
 makes the call, so one failing line never hides the next), then calls
 ``report()``. ``report`` shows one line per expectation (through
 ``course.checks.publish``), saying what was called, what came back and what was
@@ -114,6 +114,24 @@ class Check:
             line = self._error_line(called, value, expected)
         else:
             line = Line(called, _truthy(value), short_repr(value), expected)
+            if not line.passed:
+                line.advice = advice.for_wrong_value()
+        self.lines.append(line)
+        return line.passed
+
+    def at_least(self, called: str, thunk: Callable[[], Any], minimum: float, *, note: str = "") -> bool:
+        """Expect ``thunk()`` to be a number of at least ``minimum``; the line shows the number itself.
+
+        Use it instead of ``true(..., lambda: count >= minimum, ...)``, which could only
+        show ``got: False``.
+        """
+        expected = f"at least {minimum}" + (f" ({note})" if note else "")
+        ok, value = self._run(thunk)
+        if not ok:
+            line = self._error_line(called, value, expected)
+        else:
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            line = Line(called, number and value >= minimum, short_repr(value), expected)
             if not line.passed:
                 line.advice = advice.for_wrong_value()
         self.lines.append(line)

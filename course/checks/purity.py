@@ -26,14 +26,25 @@ def isolated(func: Callable, allowed: list[str]) -> Callable:
 
 
 def call_isolated(func: Callable, allowed: list[str], *args: Any, **kwargs: Any) -> Any:
-    """Call ``func`` seeing only the ``allowed`` globals; a NameError names what it reached for."""
+    """Call ``func`` seeing only the ``allowed`` globals; a NameError names what it reached for.
+
+    The error says which function read which notebook variable: its ``name`` is the
+    variable and its ``function_name`` the learner's function, so the advice
+    (``course.checks.advice``) names them rather than this helper. A name that
+    exists nowhere (a typo) keeps Python's own error.
+    """
     try:
         return isolated(func, allowed)(*args, **kwargs)
     except NameError as error:
-        raise NameError(
-            f"{func.__name__} reads {getattr(error, 'name', None) or 'a name'!r} from the notebook instead of "
-            "taking it as an argument"
-        ) from None
+        name = getattr(error, "name", None)
+        if name is not None and name not in func.__globals__:
+            raise  # not a notebook variable: Python's own error, raised inside the learner's function
+        reached = NameError(
+            f"{func.__name__} reads {name or 'a name'!r} from the notebook instead of taking it as an argument",
+            name=name,
+        )
+        reached.function_name = func.__name__  # type: ignore[attr-defined]
+        raise reached from None
 
 
 def changes_its_input(func: Callable, frame, *args: Any, **kwargs: Any) -> bool:

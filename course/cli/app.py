@@ -70,13 +70,12 @@ def _workspace_arg(args) -> Path:
 
 
 def cmd_check(args) -> int:
-    from course.core import progress as progress_store
-    from course.learner.headless import check_step, failure_details, table
+    from course.learner.headless import check_step, failure_details, store_outcomes, table
 
     workspace = _workspace_arg(args)
     steps = _steps_named([args.step] if args.step else [])
     outcomes = [check_step(workspace / step.slug, step, args.timeout) for step in steps]
-    _store(workspace, outcomes, progress_store)
+    store_outcomes(workspace, outcomes)
     print(table(outcomes))
     details = failure_details(outcomes)
     if details:
@@ -86,40 +85,30 @@ def cmd_check(args) -> int:
 
 
 def cmd_progress(args) -> int:
-    from course.core import progress as progress_store
-    from course.learner.headless import StepChecks, check_step
-    from course.learner.workspace import is_untouched
+    from course.core.progress import MARKER_DIR
+    from course.learner.headless import progress_outcomes
 
     workspace = _workspace_arg(args)
-    if not (workspace / progress_store.MARKER_DIR).exists():
+    if not (workspace / MARKER_DIR).exists():
         print(f"no workspace at {workspace}: run `course start` or `course workspace {workspace}` first")
         return 2
-    stored = progress_store.load(workspace)
-    outcomes = []
-    for step in load_steps():
-        if args.cached or is_untouched(workspace, step):
-            outcome = StepChecks(step, {c.id: stored[c.id]["passed"] for c in step.public_checks if c.id in stored})
-        else:
-            outcome = check_step(workspace / step.slug, step, args.timeout)
-        outcomes.append(outcome)
-    _store(workspace, outcomes, progress_store)
+    outcomes, ran, stale = progress_outcomes(workspace, load_steps(), args.cached, args.rerun, args.timeout)
     for outcome in outcomes:
+        note = "  (may be out of date: the notebook changed since)" if outcome.step.slug in stale else ""
         print(
             f"{outcome.state:<12} {outcome.step.slug:<28} "
-            f"{outcome.wins}/{len(outcome.step.public_checks)} public checks"
+            f"{outcome.wins}/{len(outcome.step.public_checks)} public checks{note}"
         )
+    print(
+        f"ran {len(ran)} step(s) whose stored results were out of date; stored results for the rest "
+        "(`--rerun` runs every started step)"
+        if not args.cached
+        else "stored results only (`course progress` runs the steps whose notebooks changed)"
+    )
     done = sum(o.state == "done" for o in outcomes)
     upcoming = next((o.step.slug for o in outcomes if o.state != "done"), None)
     print(f"{done} of {len(outcomes)} steps done" + (f"; next: {upcoming}" if upcoming else ": the course is complete"))
     return 0
-
-
-def _store(workspace: Path, outcomes, progress_store) -> None:
-    if not (workspace / progress_store.MARKER_DIR).exists():
-        return
-    for outcome in outcomes:
-        for grade_id, passed in outcome.passed.items():
-            progress_store.record_check({"grade_id": grade_id, "passed": passed}, start=workspace)
 
 
 def cmd_doctor(args) -> int:
@@ -200,7 +189,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("progress", help="show each step as done, partial or not started")
     p.add_argument("--workspace")
-    p.add_argument("--cached", action="store_true", help="show stored results without running anything")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--cached", action="store_true", help="show stored results without running anything, even for changed notebooks"
+    )
+    mode.add_argument(
+        "--rerun", action="store_true", help="run every started step again, even when its stored results are current"
+    )
     p.add_argument("--timeout", type=int, default=120, help="seconds per cell")
     p.set_defaults(func=cmd_progress)
 

@@ -4,10 +4,18 @@ Never in the course repository: the store is found by walking up from the
 current folder to the workspace marker that ``course workspace`` writes.
 Recording progress must never break a learner's notebook, so every failure
 here is swallowed.
+
+``course check`` and ``course progress`` run the saved notebooks and store, with
+each result, a digest of the step's notebooks as they were run
+(``notebook_sha256``); ``course progress`` shows a step's stored results while
+that digest still matches and re-runs only the steps whose notebooks changed.
+Results recorded by a check cell in JupyterLab carry no digest (the kernel does
+not know what is saved), so ``course progress`` runs such a step once to confirm.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -35,8 +43,19 @@ def find_workspace(start: Path | None = None) -> Path | None:
     return None
 
 
+def notebooks_digest(folder: Path, names) -> str:
+    """sha256 of the notebooks ``names`` in ``folder`` (a missing one counts too): what a run saw."""
+    digest = hashlib.sha256()
+    for name in names:
+        path = folder / name
+        digest.update(name.encode() + b"\0")
+        digest.update(path.read_bytes() if path.is_file() else b"<missing>")
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
 def load(workspace: Path) -> dict:
-    """The stored results: ``{grade_id: {"passed": bool, "time": float}}``."""
+    """The stored results: ``{grade_id: {"passed": bool, "time": float[, "notebook_sha256": str]}}``."""
     path = workspace / MARKER_DIR / PROGRESS_FILE
     try:
         return json.loads(path.read_text())
@@ -80,14 +99,26 @@ def add_listener(listener: Callable[[Path, dict], None]) -> None:
         _listeners.append(listener)
 
 
-def record_check(result: dict, start: Path | None = None) -> None:
-    """Remember a check's outcome in the surrounding workspace, if there is one."""
+def is_current(entry, digest: str) -> bool:
+    """True when a stored result was produced by running the notebooks whose digest is ``digest``."""
+    return isinstance(entry, dict) and entry.get("notebook_sha256") == digest
+
+
+def record_check(result: dict, start: Path | None = None, notebook_sha256: str | None = None) -> None:
+    """Remember a check's outcome in the surrounding workspace, if there is one.
+
+    ``notebook_sha256``: the ``notebooks_digest`` of what was run, when the caller
+    ran the saved notebooks itself (``course check``, ``course progress``).
+    """
     try:
         workspace = find_workspace(start)
         if workspace is None:
             return
         results = load(workspace)
-        results[result["grade_id"]] = {"passed": bool(result["passed"]), "time": time.time()}
+        entry: dict[str, object] = {"passed": bool(result["passed"]), "time": time.time()}
+        if notebook_sha256:
+            entry["notebook_sha256"] = notebook_sha256
+        results[result["grade_id"]] = entry
         save(workspace, results)
     except Exception:  # progress is a convenience; a learner's cell must not fail on it
         return

@@ -1,4 +1,5 @@
-"""Run a notebook's public checks without a browser: ``course check`` and ``course progress``.
+"""Run a notebook's public checks without a browser: ``course check`` and ``course progress`` (which re-runs only
+the steps whose notebooks changed since their stored results).
 
 The notebook runs in a fresh kernel, in its own folder, exactly as the learner
 saved it; the learner's file is never written. Every check cell's structured
@@ -30,6 +31,7 @@ class StepChecks:
     passed: dict[str, bool] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     results: dict[str, dict] = field(default_factory=dict)  # grade_id -> the structured result
+    notebook_sha256: str | None = None  # digest of the notebooks as run (None: nothing was run)
 
     @property
     def state(self) -> str:
@@ -70,7 +72,7 @@ def run_notebook_checks(path: Path, timeout: int = 120) -> tuple[dict[str, dict]
 
 def check_step(folder: Path, step: Step, timeout: int = 120) -> StepChecks:
     """Run the public checks of every notebook of ``step`` found in ``folder``."""
-    outcome = StepChecks(step)
+    outcome = StepChecks(step, notebook_sha256=progress_store.notebooks_digest(folder, step.notebooks))
     for name in step.notebooks:
         path = folder / name
         if not path.exists():
@@ -125,3 +127,51 @@ def failure_details(outcomes: list[StepChecks]) -> str:
                 text += f"\n  hint 1 of {len(check.hints)}: {check.hints[0]}"
             blocks.append(text)
     return "\n\n".join(blocks)
+
+
+def store_outcomes(workspace: Path, outcomes: list[StepChecks]) -> None:
+    """Store what a run of the saved notebooks found, with the digest of the notebooks it ran.
+
+    A public check that did not report (an earlier cell stopped) is stored as failed.
+    After a run that broke off (timeout, dead kernel, missing notebook) no digest is
+    stored, so the next ``course progress`` runs that step again.
+    """
+    if not (workspace / progress_store.MARKER_DIR).exists():
+        return
+    for outcome in outcomes:
+        digest = None if outcome.errors else outcome.notebook_sha256
+        passed = {check.id: False for check in outcome.step.public_checks} | outcome.passed
+        for grade_id, result in passed.items():
+            progress_store.record_check(
+                {"grade_id": grade_id, "passed": result}, start=workspace, notebook_sha256=digest
+            )
+
+
+def progress_outcomes(
+    workspace: Path, steps: list[Step], cached: bool, rerun: bool, timeout: int = 120
+) -> tuple[list[StepChecks], list[str], list[str]]:
+    """``course progress``: (each step's outcome, the slugs run now, the slugs shown from out-of-date results).
+
+    A step's stored results are shown while they came from a run of the notebooks as
+    they are now (same digest); an untouched step is never run; any other step runs
+    in a fresh kernel and its results are stored. ``cached``: run nothing.
+    ``rerun``: run every step that is not untouched.
+    """
+    from course.learner.workspace import is_untouched
+
+    stored = progress_store.load(workspace)
+    outcomes, ran, stale = [], [], []
+    for step in steps:
+        digest = progress_store.notebooks_digest(workspace / step.slug, step.notebooks)
+        current = all(progress_store.is_current(stored.get(c.id), digest) for c in step.public_checks)
+        untouched = is_untouched(workspace, step)
+        if cached or untouched or (current and not rerun):
+            outcome = StepChecks(step, {c.id: stored[c.id]["passed"] for c in step.public_checks if c.id in stored})
+            if not current and not untouched:
+                stale.append(step.slug)
+        else:
+            outcome = check_step(workspace / step.slug, step, timeout)
+            ran.append(step.slug)
+            store_outcomes(workspace, [outcome])
+        outcomes.append(outcome)
+    return outcomes, ran, stale

@@ -186,3 +186,53 @@ def _html_text(text: str) -> str:
     import html
 
     return html.escape(text)
+
+
+def test_at_least_shows_the_number_that_came_back():
+    check = Check("demo_at_least")
+    assert not check.at_least("len(tests)", lambda: 5, 8, note="cases count one each")
+    assert check.at_least("len(more)", lambda: 9, 8)
+    assert not check.at_least("a flag", lambda: True, 1)  # a bool is not a count
+    assert not check.at_least("broken()", lambda: 1 / 0, 1)
+    assert [(line.got, line.expected) for line in check.lines[:2]] == [
+        ("5", "at least 8 (cases count one each)"),
+        ("9", "at least 8"),
+    ]
+    assert "ZeroDivisionError" in check.lines[3].got
+
+
+def test_step4_test_count_check_reports_the_count_not_a_boolean(monkeypatch):
+    """The released check cell, with pytest's outcome faked: 5 test cases ran."""
+    import types
+
+    import nbformat
+
+    from course.checks import mutation
+    from course.core.catalog import find_step, load_steps
+    from course.core.cells import grade_id_of
+
+    step = find_step("4", load_steps())
+    notebook = nbformat.read(str(step.exercise_dir / step.notebooks[0]), as_version=4)
+    source = next(c.source for c in notebook.cells if grade_id_of(c) == "step04_tests_pass_on_reference")
+    monkeypatch.setattr(mutation, "prefetch", lambda *args: None)
+    monkeypatch.setattr(mutation, "outcome_for", lambda *args: types.SimpleNamespace(all_passed=True, collected=5))
+    reported = []
+    monkeypatch.setattr(Check, "report", lambda self: reported.append(self))
+    exec(source, {})
+    count = next(line for line in reported[0].lines if "number of test cases" in line.called)
+    assert not count.passed
+    assert count.got == "5" and count.expected.startswith("at least 8")
+
+
+def test_step8_test_count_check_reports_the_count_not_a_boolean():
+    """Step 8's count of tests, like step 4's, shows the number that came back."""
+    import nbformat
+
+    from course.core.catalog import find_step, load_steps
+    from course.core.cells import grade_id_of
+
+    step = find_step("8", load_steps())
+    notebook = nbformat.read(str(step.exercise_dir / step.notebooks[0]), as_version=4)
+    source = next(c.source for c in notebook.cells if grade_id_of(c) == "step08_tests_pass")
+    assert 'check.at_least("the number of tests pytest ran"' in source
+    assert ">= 15" not in source

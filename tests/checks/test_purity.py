@@ -71,3 +71,36 @@ def test_changing_the_input_frame_is_seen_and_a_copy_is_not():
     untouched = pd.DataFrame({"x": [1, 2, 3]})
     assert not changes_its_input(with_column, untouched)
     assert list(untouched.columns) == ["x"]
+
+
+def test_the_advice_names_the_learners_function_and_the_variable_it_read():
+    from course.checks import advice
+
+    with pytest.raises(NameError) as caught:
+        call_isolated(impure_scale, ["math"], [1])
+    text = advice.for_error(caught.value)
+    assert "impure_scale()" in text and "'SEED'" in text
+    assert "call_isolated" not in text and "course" not in text and "this name" not in text
+
+
+def test_a_name_defined_nowhere_keeps_pythons_error_and_names_the_function():
+    from course.checks import advice
+
+    def typo(values):
+        return [v * SEEED for v in values]  # noqa: F821 - the typo under test
+
+    with pytest.raises(NameError, match="SEEED") as caught:
+        call_isolated(typo, [], [1])
+    text = advice.for_error(caught.value)
+    assert "typo()" in text and "'SEEED'" in text and "call_isolated" not in text
+
+
+def test_step3_check_line_for_a_function_reading_a_setting_names_both(tmp_path):
+    """A Check line as step 3's purity check builds it: the advice a learner sees."""
+    from course.checks import Check
+
+    check = Check("demo_purity")
+    check.equal("len(impure_scale([1])) seeing only imports", lambda: len(call_isolated(impure_scale, [], [1])), 1)
+    line = check.lines[0]
+    assert "impure_scale reads 'SEED'" in line.got
+    assert "impure_scale()" in line.advice and "'SEED'" in line.advice and "call_isolated" not in line.advice

@@ -169,3 +169,62 @@ def test_python_dash_m_course_skips_the_bootstrap_when_told(tmp_path):
     )
     assert result.returncode == 0 and result.stdout.startswith("course ")
     assert "installing" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, helps",
+    [
+        (["--help"], True),
+        (["-h"], True),
+        (["--version"], True),
+        (["check", "--help"], True),
+        (["grade", "submitted", "-h"], True),
+        (["test", "--help"], True),
+        (["test", "-q", "--help"], False),  # pytest's own --help: pytest must be installed
+        (["start"], False),
+        ([], False),
+        (["check", "--", "--help"], False),
+    ],
+)
+def test_only_help_and_version_need_nothing_installed(args, helps):
+    assert bootstrap.only_asks_for_help(args) is helps
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"], ["--version"], ["progress", "--help"]])
+def test_help_and_version_neither_create_nor_refresh_an_environment(recorder, monkeypatch, tmp_path, args):
+    monkeypatch.setattr(bootstrap, "VENV_DIR", tmp_path / ".venv")
+    for inside in (False, True):
+        monkeypatch.setattr(bootstrap, "in_virtual_environment", lambda inside=inside: inside)
+        monkeypatch.setattr(bootstrap.sys, "prefix", str(tmp_path))  # no stamp here: stale if it were asked
+        bootstrap.ensure_environment(args)  # returns: no SystemExit from a re-run
+    assert recorder == []
+
+
+def _base_python() -> str:
+    """This Python outside any virtual environment (what a learner's fresh clone runs)."""
+    base = getattr(sys, "_base_executable", None) or sys.executable
+    return base
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["check", "--help"]])
+def test_help_in_a_fresh_clone_answers_at_once_and_creates_no_venv(tmp_path, args):
+    import shutil
+    import time
+
+    from course import REPO_DIR
+
+    clone = tmp_path / "clone"
+    shutil.copytree(REPO_DIR / "course", clone / "course", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO_DIR / "pyproject.toml", clone / "pyproject.toml")
+    env = {k: v for k, v in os.environ.items() if k not in {"COURSE_NO_BOOTSTRAP", "VIRTUAL_ENV", "PYTHONPATH"}}
+    env["PIP_NO_INDEX"] = "1"  # were it to install anyway, fail fast instead of downloading
+    started = time.monotonic()
+    result = subprocess.run(
+        [_base_python(), "-m", "course", *args], cwd=clone, env=env, capture_output=True, text=True, timeout=120
+    )
+    elapsed = time.monotonic() - started
+    assert not (clone / ".venv").exists(), result.stdout + result.stderr
+    assert result.returncode == 0, result.stderr
+    assert "installing" not in result.stdout + result.stderr
+    assert ("course 0." in result.stdout) if args == ["--version"] else ("usage: course" in result.stdout)
+    assert elapsed < 10

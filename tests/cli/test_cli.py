@@ -141,3 +141,70 @@ def test_course_test_fast_leaves_out_the_slow_tests_and_passes_everything_else_t
     with pytest.raises(SystemExit):
         main(["test", "--help"])
     assert 'the fast lane (under two minutes): pytest -m "not slow"' in " ".join(capsys.readouterr().out.split())
+
+
+def test_progress_reruns_only_steps_whose_notebooks_changed_since_their_stored_results(tmp_path, capsys, monkeypatch):
+    import nbformat
+
+    from course.authoring.solved import solved_exercise
+    from course.learner import headless
+
+    workspace = tmp_path / "ws"
+    main(["workspace", str(workspace)])
+    notebook = workspace / FIRST.slug / FIRST.notebooks[0]
+    nbformat.write(solved_exercise(FIRST, FIRST.notebooks[0]), str(notebook))
+    assert main(["check", "0", "--workspace", str(workspace)]) == 0  # stores results with the notebook's digest
+
+    real_check_step = headless.check_step
+    ran = []
+
+    def counting_check_step(folder, step, timeout=120):
+        ran.append(step.slug)
+        return real_check_step(folder, step, timeout)
+
+    monkeypatch.setattr(headless, "check_step", counting_check_step)
+    capsys.readouterr()
+    assert main(["progress", "--workspace", str(workspace)]) == 0
+    out = capsys.readouterr().out
+    assert ran == []  # nothing changed since `course check`: stored results, no kernel
+    assert any(line.startswith("done") and FIRST.slug in line for line in out.splitlines())
+
+    solved = nbformat.read(str(notebook), as_version=4)
+    solved.cells.append(nbformat.v4.new_markdown_cell("my notes"))
+    nbformat.write(solved, str(notebook))
+    assert main(["progress", "--workspace", str(workspace), "--cached"]) == 0
+    out = capsys.readouterr().out
+    assert ran == [] and "may be out of date" in out  # --cached runs nothing, but says so
+    assert main(["progress", "--workspace", str(workspace)]) == 0
+    assert ran == [FIRST.slug]  # the changed step only; untouched steps are never run
+    assert main(["progress", "--workspace", str(workspace)]) == 0
+    assert ran == [FIRST.slug]  # its new results are stored with the new digest
+    assert main(["progress", "--workspace", str(workspace), "--rerun"]) == 0
+    assert ran == [FIRST.slug, FIRST.slug]
+    assert "done" in capsys.readouterr().out.splitlines()[0]
+
+
+def test_progress_runs_a_step_whose_results_a_check_cell_stored_in_the_lab(tmp_path, capsys, monkeypatch):
+    from course.core import progress as progress_store
+    from course.learner import headless
+
+    workspace = tmp_path / "ws"
+    main(["workspace", str(workspace)])
+    shutil.copy(FIRST.solution_dir / FIRST.notebooks[0], workspace / FIRST.slug / FIRST.notebooks[0])
+    for check in FIRST.public_checks:  # as a check cell in JupyterLab records it: no digest
+        progress_store.record_check({"grade_id": check.id, "passed": True}, start=workspace)
+    ran = []
+    digest = progress_store.notebooks_digest(workspace / FIRST.slug, FIRST.notebooks)
+
+    def no_check_reports(folder, step, timeout=120):  # as when an early cell stops the run
+        ran.append(step.slug)
+        return headless.StepChecks(step, notebook_sha256=digest)
+
+    monkeypatch.setattr(headless, "check_step", no_check_reports)
+    main(["progress", "--workspace", str(workspace)])
+    assert ran == [FIRST.slug]
+    stored = progress_store.load(workspace)  # what the run found replaces what the lab stored, with the digest
+    assert all(
+        stored[c.id] | {"time": 0} == {"passed": False, "time": 0, "notebook_sha256": digest}
+        for c in FIRST.public_checks
+    )

@@ -147,3 +147,9 @@ def test_season_files_are_the_raw_data_split_by_season():
                 pd.testing.assert_frame_equal(pd.read_csv(path), expected)
             unsexed = pd.read_csv(folder / "data" / "unsexed.csv")
             assert len(unsexed) == raw["Sex"].isna().sum() and "Sex" not in unsexed.columns
+
+
+def test_step3_first_hint_for_the_row_count_is_about_the_limit():
+    """step03_clean_rows fails on len(clean(raw, 5.0)) when clean ignores its limit: hint 1 must say so."""
+    hints = next(c.hints for s in STEPS for c in s.checks if c.id == "step03_clean_rows")
+    assert "max_body_mass_kg" in hints[0] and "<" in hints[0]
