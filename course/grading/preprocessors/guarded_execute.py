@@ -102,19 +102,13 @@ class GuardedExecute(Execute):
 
     timeout: int | None  # nbclient's per-cell limit (a traitlet, None for none); narrowed per cell below
 
-    notebook_timeout = Integer(
-        900, help="Seconds a whole notebook may run; cells after that are not run and score zero."
-    ).tag(config=True)
-    max_output_chars = Integer(
-        1_000_000, help="Characters of output kept per cell, counted as it arrives; the rest is dropped."
-    ).tag(config=True)
-    max_check_chars = Integer(
-        200_000, help="Characters of check results and seals kept per cell; the rest is dropped."
-    ).tag(config=True)
-
-    iopub_timeout = Integer(
-        30, help="Seconds to wait, after a cell's reply, for the rest of its output (a flood takes time)."
-    ).tag(config=True)
+    # Limits an instructor may set in nbgrader_config.py (as c.GuardedExecute.NAME).
+    notebook_timeout = Integer(900, help="Seconds a whole notebook may run; later cells score zero.").tag(config=True)
+    max_output_chars = Integer(1_000_000, help="Output characters kept per cell, as they arrive.").tag(config=True)
+    max_check_chars = Integer(200_000, help="Characters of check results and seals kept per cell.").tag(config=True)
+    iopub_timeout = Integer(30, help="Seconds to wait after a cell's reply for the rest of its output.").tag(
+        config=True
+    )
 
     def preprocess(self, nb, resources, km=None):
         self._kernel_dead = False
