@@ -29,7 +29,7 @@ import nbformat
 from nbformat.notebooknode import NotebookNode
 
 from course.core.cells import grade_id_of, is_protected
-from course.grading.intake import listed
+from course.grading.result import listed
 from course.grading.submission_files import plain
 
 INTEGRITY_ERROR = "GradingIntegrityError"

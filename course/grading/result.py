@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 CSV_FIELDS = ["learner", "step", "score", "max_score", "status"]
+MAX_LISTED = 4  # names a status lists before "and N more"
 
 
 @dataclass
@@ -53,3 +54,9 @@ class Result:
 def number(value: float) -> str:
     """A score as grades.csv shows it: 3, 2.5, 0.33."""
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
+
+
+def listed(names: list[str]) -> str:
+    """'a, b, c' with at most MAX_LISTED names, then 'and N more'."""
+    shown = ", ".join(names[:MAX_LISTED])
+    return shown + (f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else "")

@@ -20,9 +20,10 @@ from course.core.cells import NBGRADER, grade_id_of, is_graded_test, is_solution
 from course.core.protocol import CHECK_MIMETYPE, SEAL_MIMETYPE
 from course.grading.feedback import hidden_lines, render, scrub
 from course.grading.guards import INTEGRITY_ERROR
-from course.grading.intake import read_notebook, repair, take_in
+from course.grading.intake import read_notebook, take_in
 from course.grading.preprocessors.seal_cells import sealed_source
 from course.grading.preprocessors.verify_seals import seal_problem
+from course.grading.repair import repair
 from course.grading.result import Result
 from course.grading.sandbox import bwrap_command, choose
 from course.grading.seal import checks_fingerprint, replaced_builtins
@@ -426,3 +427,20 @@ def test_cells_after_the_notebook_time_budget_are_not_run():
     execute._kernel_dead, execute._started = False, 0.0  # as preprocess() sets them, long ago
     cell, _ = execute.preprocess_cell(nbformat.v4.new_code_cell("x = 1"), {}, 0)
     assert [output.ename for output in cell.outputs] == [NOTEBOOK_TIME_LIMIT]
+
+
+def test_a_deleted_answer_cell_is_named_in_the_status():
+    notebook = released()
+    answer = next(i for i, c in enumerate(notebook.cells) if is_solution(c) and c.cell_type == "code")
+    answer_id = ids(notebook)[answer]
+    del notebook.cells[answer]
+    _, repairs = repair(notebook, released())
+    assert repairs.missing_answers == [answer_id]
+    status = " ".join(repairs.statuses("step.ipynb", set(ids(released()))))
+    assert f"answer-cells-missing: step.ipynb: {answer_id}" in status
+
+
+def test_a_complete_notebook_has_no_missing_answers():
+    _, repairs = repair(released(), released())
+    assert repairs.missing_answers == []
+    assert not any("answer-cells-missing" in s for s in repairs.statuses("step.ipynb", set(ids(released()))))
