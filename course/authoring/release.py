@@ -7,8 +7,9 @@ names every file that differs from what is committed.
 
 nbgrader replaces every answer region with its Python stub (``# YOUR CODE HERE`` and
 ``raise NotImplementedError()``). In a ``%%writefile`` answer cell that writes an
-HTML or Markdown file that stub would be text of the file, so the release puts a
-comment of that file's own kind in its place (``FILE_STUBS``).
+HTML, Markdown, TOML or YAML file that stub would be text of the file (and its
+``raise`` line makes a TOML or YAML file invalid), so the release puts a comment of
+that file's own kind in its place (``FILE_STUBS``).
 """
 
 from __future__ import annotations
@@ -28,11 +29,14 @@ from course.grading.nbgrader_setup import copy_source, generate, make_api
 FILE_STUBS = {
     ".html": "<!-- YOUR HTML HERE: replace this comment -->",
     ".md": "<!-- YOUR TEXT HERE: replace this comment -->",
+    ".toml": "# YOUR TOML HERE: replace this comment",
+    ".yaml": "# YOUR YAML HERE: replace this comment",
+    ".yml": "# YOUR YAML HERE: replace this comment",
 }
 
 
 def file_stub(source: str) -> str | None:
-    """The stub for ``source``'s answer regions when it is a ``%%writefile`` cell of an HTML or Markdown file."""
+    """The stub for ``source``'s answer regions when it is a ``%%writefile`` cell of a file in ``FILE_STUBS``."""
     first = source.split("\n", 1)[0].split()
     if len(first) < 2 or first[0] != "%%writefile":
         return None

@@ -4,7 +4,8 @@ Input: ``SUBMITTED/<learner>/<step>/<notebook>.ipynb``. Output, in ``OUT``:
 
 * ``grades.csv`` with ``learner,step,score,max_score,status``: one row per
   submission in the class gradebook (``results/``, see ``course.grading.store``),
-  broken ones included, plus rows for folders that could not be graded at all;
+  broken ones included, plus rows for folders that could not be graded at all, plus
+  one row per member a submission's ``PAIR.txt`` credits (``course.grading.team``);
   ``status`` is ``ok`` or says what went wrong;
 * ``feedback/<learner>/<step>/<notebook>.html`` (see ``course.grading.feedback``);
 * ``autograded/<learner>/<step>/`` the notebooks as nbgrader ran them (for the instructor:
@@ -33,9 +34,9 @@ from course.grading import store
 from course.grading.pool import run_workers
 from course.grading.result import Result, Submission, number
 from course.grading.submission_files import REFUSED, Refused, list_folder, refusal, shown
+from course.grading.team import LEARNER_NAME, credited
 from course.grading.worker import Graded, Settings
 
-LEARNER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # matched on the whole name (fullmatch)
 STEP_NUMBER = re.compile(r"[0-9]{1,3}")
 
 
@@ -156,16 +157,24 @@ def grade_class(
             graded.append(file_graded(out, done))
             gradebook[(graded[-1].learner, graded[-1].step)] = graded[-1]
             report(graded[-1])
-            store.write_grades(by_learner(gradebook.values()) + unusable, out / "grades.csv")
-        for result in gradebook.values():
+            store.write_grades(with_teams(gradebook.values()) + unusable, out / "grades.csv")
+        rows = with_teams(gradebook.values())
+        for result in rows:
             if result.step in {step.slug for step in steps}:
                 feedback.write_feedback(result, find_step(result.step, steps), out / "feedback", base=out)
-        store.write_grades(by_learner(gradebook.values()) + unusable, out / "grades.csv")
-    return by_learner(graded + unusable)
+        store.write_grades(rows + unusable, out / "grades.csv")
+    this_run = {(r.learner, r.step) for r in graded}
+    return by_learner([r for r in rows if (r.credited_from or r.learner, r.step) in this_run] + unusable)
 
 
 def by_learner(results) -> list[Result]:
     return sorted(results, key=lambda r: (r.learner, r.step))
+
+
+def with_teams(results) -> list[Result]:
+    """The gradebook's results (noted where a pair file also names them) and a row per member credited."""
+    own, rows = credited(results)
+    return by_learner(own + rows)
 
 
 def main_grade(submitted: Path, out: Path, jobs: int, timeout: int | None, sandbox: str = "auto") -> int:
@@ -187,6 +196,9 @@ def main_grade(submitted: Path, out: Path, jobs: int, timeout: int | None, sandb
     except (SandboxUnavailable, OutFolderBusy) as error:
         print(f"course grade: {error}", file=sys.stderr)
         return 2
+    members = sum(bool(r.credited_from) for r in results)
+    results = [r for r in results if not r.credited_from]
     ok = sum(r.status == "ok" for r in results)
-    print(f"graded {len(results)} submissions ({ok} ok, {len(results) - ok} with problems): {out / 'grades.csv'}")
+    team = f", {members} team members credited" if members else ""
+    print(f"graded {len(results)} submissions ({ok} ok, {len(results) - ok} with problems{team}): {out / 'grades.csv'}")
     return 0

@@ -30,6 +30,7 @@ from course.core.cells import (
 from course.grading.repair import repair
 from course.grading.result import listed
 from course.grading.submission_files import Copied, Refused, copy_submission, plain, read_file, shown
+from course.grading.team import TEAM_FILES, read_team
 
 MAX_NESTING = 100  # JSON levels; a notebook needs about ten
 MAX_CELLS = 5000
@@ -41,6 +42,7 @@ class Intake:
 
     notebooks: dict = field(default_factory=dict)  # expected notebook name -> repaired NotebookNode
     problems: list = field(default_factory=list)
+    team: list = field(default_factory=list)  # the other members its PAIR.txt names (course.grading.team)
 
 
 def is_ignored(relative: PurePath, ignore: list[str]) -> bool:
@@ -133,26 +135,32 @@ def find_notebooks(folder: Path, expected: tuple[str, ...], files: Sequence[Pure
 
 
 def take_in(
-    folder: Path, expected: tuple[str, ...], release_dir: Path, ignore: list[str], scratch: str | None = None
+    folder: Path,
+    expected: tuple[str, ...],
+    release_dir: Path,
+    ignore: list[str],
+    scratch: str | None = None,
+    learner: str = "",
 ) -> Intake:
     """Copy ``folder`` (``<learner>/<step>``) into a scratch folder of the grader's, then read and repair
     the notebooks of the copy against the released ones in ``release_dir``.
 
     Only the notebooks are graded: the step's own files come from the release, and
     learner files are written by the notebook's cells. ``ignore``: patterns of files nobody
-    needs graded (nbgrader's ``CourseDirectory.ignore``), never looked at.
+    needs graded (nbgrader's ``CourseDirectory.ignore``), never looked at. The team file
+    (``PAIR.txt``) of ``learner``'s folder is read from the copy too.
     """
     with tempfile.TemporaryDirectory(prefix="intake-", dir=scratch) as copy_dir:
         try:
             copied = copy_submission(folder, Path(copy_dir) / "submission", lambda path: is_ignored(path, ignore))
         except Refused as refused:
             return Intake(problems=[str(refused)])
-        return read_copy(Path(copy_dir) / "submission", copied, expected, release_dir)
+        return read_copy(Path(copy_dir) / "submission", copied, expected, release_dir, learner)
 
 
-def read_copy(folder: Path, copied: Copied, expected: tuple[str, ...], release_dir: Path) -> Intake:
+def read_copy(folder: Path, copied: Copied, expected: tuple[str, ...], release_dir: Path, learner: str = "") -> Intake:
     """``take_in`` for ``folder``, the grader's copy of a submission (what ``copy_submission`` said of it)."""
-    intake, files = Intake(), copied.files
+    intake, files = Intake(), [f for f in copied.files if f.as_posix() not in TEAM_FILES]
     refused = {name for name in expected if PurePath(name) in copied.refused}  # named by a refused-input status
     paths, problems = find_notebooks(folder, tuple(n for n in expected if n not in refused), files)
     intake.problems = copied.problems() + problems
@@ -177,4 +185,6 @@ def read_copy(folder: Path, copied: Copied, expected: tuple[str, ...], release_d
     ]
     if extra:
         intake.problems.append(f"extra-files-ignored: {listed(extra)}")
+    intake.team, problems = read_team(folder, copied, learner)
+    intake.problems += problems
     return intake

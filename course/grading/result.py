@@ -33,6 +33,10 @@ class Result:
     autograded: dict = field(default_factory=dict)
     # True when grading itself failed (not the learner's work): the score is unknown
     failed: bool = False
+    # the other members of the submitter's pair or trio, from its PAIR.txt (course.grading.team)
+    team: list = field(default_factory=list)
+    # set on a member's row made from another's submission: whose (never stored: course.grading.team)
+    credited_from: str = ""
 
     def row(self) -> dict:
         return {

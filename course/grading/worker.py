@@ -90,11 +90,13 @@ def grade_one(submission: Submission, settings: Settings) -> Graded:
         shutil.rmtree(folder, ignore_errors=True)
     target.mkdir(parents=True)
 
-    intake = take_in(submission.folder, step.notebooks, release, ignore_patterns(), settings.scratch)
+    intake = take_in(
+        submission.folder, step.notebooks, release, ignore_patterns(), settings.scratch, submission.learner
+    )
     for name, notebook in intake.notebooks.items():
         nbformat.write(notebook, str(target / name))
 
-    result = Result(submission.learner, step.slug, 0, step.points)
+    result = Result(submission.learner, step.slug, 0, step.points, team=list(intake.team))
     problems = list(intake.problems)
     if intake.notebooks:
         outcome = api.autograde(step.slug, submission.learner)

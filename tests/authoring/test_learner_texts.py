@@ -3,6 +3,9 @@ common wrong answers, and stubs that fit the file an answer cell writes."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import nbformat
 import pandas as pd
 import pytest
@@ -99,7 +102,7 @@ def test_step5_task_says_a_dot_in_a_number_column_is_bad_and_the_reference_agree
     assert list(result.quarantine.index) == [0] and "not a number" in result.quarantine.loc[0, "reason"]
 
 
-# -- steps 10 and 12: an HTML or Markdown answer gets a stub of its own kind --------------------
+# -- steps 7, 8, 10, 11 and 12: an HTML, Markdown, TOML or YAML answer gets a stub of its own kind ----------
 
 
 @pytest.mark.parametrize(
@@ -107,6 +110,9 @@ def test_step5_task_says_a_dot_in_a_number_column_is_bad_and_the_reference_agree
     [
         ("%%writefile penguins/static/index.html", FILE_STUBS[".html"]),
         ("%%writefile WAYS-OF-WORKING.md", FILE_STUBS[".md"]),
+        ("%%writefile pyproject.toml", FILE_STUBS[".toml"]),
+        ("%%writefile .pre-commit-config.yaml", FILE_STUBS[".yaml"]),
+        ("%%writefile .github/workflows/ci.yml", FILE_STUBS[".yml"]),
         ("%%writefile penguins/service.py", None),
         ("import pandas as pd", None),
     ],
@@ -131,14 +137,43 @@ def test_release_gives_a_writefile_answer_its_files_stub_and_leaves_python_alone
     assert module.source == f"%%writefile module.py\n{CODE_STUB}"
 
 
-@pytest.mark.parametrize("step_name, suffixes", [("10", {".html"}), ("11", {".md"}), ("12", {".md"})])
-def test_released_html_and_markdown_answers_carry_no_python_stub(step_name, suffixes):
+FILE_ANSWERS = [
+    ("07", {".toml"}),
+    ("08", {".toml"}),
+    ("10", {".html"}),
+    ("11", {".md", ".toml", ".yaml", ".yml"}),
+    ("12", {".md"}),
+]
+
+
+def written_file(cell) -> tuple[str, str]:
+    """(suffix, text) of the file a ``%%writefile`` cell writes."""
+    first, _, body = cell.source.partition("\n")
+    return Path(first.split()[-1]).suffix.lower(), body
+
+
+@pytest.mark.parametrize("step_name, suffixes", FILE_ANSWERS)
+def test_released_file_answers_carry_no_python_stub(step_name, suffixes):
     notebook = released(step_name)
     answers = [c for c in notebook.cells if is_solution(c) and file_stub(c.source)]
-    assert answers, "the step writes an HTML or Markdown answer file"
+    assert {written_file(cell)[0] for cell in answers} == suffixes
     for cell in answers:
         assert "YOUR CODE HERE" not in cell.source and "NotImplementedError" not in cell.source
-        assert any(FILE_STUBS[suffix] in cell.source for suffix in suffixes)
+        assert FILE_STUBS[written_file(cell)[0]] in cell.source
+
+
+@pytest.mark.parametrize("step_name", ["07", "08", "11"])
+def test_an_untouched_toml_or_yaml_answer_is_a_valid_file_of_its_kind(step_name):
+    import tomllib
+
+    import yaml
+
+    for cell in released(step_name).cells:
+        suffix, text = written_file(cell) if is_solution(cell) and file_stub(cell.source) else ("", "")
+        if suffix == ".toml":
+            tomllib.loads(text)
+        elif suffix in {".yaml", ".yml"}:
+            assert yaml.safe_load(text) is None  # only the stub's comment: an empty document
 
 
 def test_step12_task_names_the_stub_the_learner_sees_and_the_checks_count_it():
@@ -149,10 +184,64 @@ def test_step12_task_names_the_stub_the_learner_sees_and_the_checks_count_it():
     assert any(mark in FILE_STUBS[".md"] for mark in PLACEHOLDERS)  # an untouched section still counts as unfinished
 
 
-@pytest.mark.parametrize("step_name", ["10", "11", "12"])
+@pytest.mark.parametrize("step_name", [step_name for step_name, _ in FILE_ANSWERS])
 def test_a_changed_stub_keeps_nbgraders_checksum_true(step_name):
     from nbgrader.utils import compute_checksum
 
     for cell in released(step_name).cells:
         if is_solution(cell) and file_stub(cell.source):
             assert cell.metadata.nbgrader["checksum"] == compute_checksum(cell)
+
+
+# -- every step: the data scientist drives, the engineer navigates (as the site's pairing page says) ----------
+
+# "the data engineer drives", "the ML / platform engineer drives the configuration", "the engineer takes the
+# keyboard", "driven by the software engineer": an engineer driving, within one clause.
+CLAUSE = r"[^.;:!?\n]{0,80}?"
+ENGINEER_DRIVES = re.compile(
+    r"\bengineers?\b" + CLAUSE + r"\b(?:drives|is driving|are driving|will drive|should drive|drove"
+    r"|(?:takes|has|keeps|gets|holds) the keyboard|types)\b",
+    re.I,
+)
+DRIVEN_BY_ENGINEER = re.compile(r"\b(?:driven by|driver is|driver:)" + CLAUSE + r"\bengineers?\b", re.I)
+NOT_THE_ENGINEER = re.compile(r"\b(?:never|not|no longer|n't|only when asked)\b|scientist", re.I)
+SWAP = re.compile(r"[^.;!?\n]*\bswap[^.;!?\n]*", re.I)  # a sentence that swaps someone
+SCIENTIST_DRIVES = re.compile(r"\bdata scientists? drives?\b", re.I)
+
+
+def driving_problems(text: str) -> list[str]:
+    """Each statement in ``text`` where an engineer drives, or a swap that is not between data scientists."""
+    text = re.sub(r"\s+", " ", text)
+    found = [m.group(0) for m in ENGINEER_DRIVES.finditer(text) if not NOT_THE_ENGINEER.search(m.group(0))]
+    found += [m.group(0) for m in DRIVEN_BY_ENGINEER.finditer(text) if "scientist" not in m.group(0)]
+    found += [m.group(0).strip() for m in SWAP.finditer(text) if "data scientists" not in m.group(0)]
+    return found
+
+
+def test_the_driving_check_recognises_the_statements_it_is_for():
+    for statement in (
+        "*Pairing:* the data engineer drives; the data scientist decides",
+        "the ML / platform engineer drives the configuration and the workflow",
+        "the software engineer drives and owns the contract",
+        "Here the engineer takes the keyboard.",
+        "The step is driven by the software engineer.",
+        "Swap at every test.",
+        "*Driver and navigator:* swap at every task.",
+    ):
+        assert driving_problems(statement), statement
+    for statement in (
+        "The data scientist drives; the engineer navigates.",
+        "the engineer navigates, ideally the software engineer, who explains it as the data scientist types it",
+        "In a trio, the two data scientists swap the keyboard at every task.",
+        "the engineer never takes the keyboard",
+    ):
+        assert not driving_problems(statement), statement
+
+
+@pytest.mark.parametrize("step", STEPS, ids=lambda step: step.slug)
+def test_in_every_released_notebook_the_data_scientist_drives(step):
+    for name in step.notebooks:
+        notebook = nbformat.read(str(step.exercise_dir / name), as_version=4)
+        text = "\n\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+        assert driving_problems(text) == [], f"{step.slug}/{name}: an engineer drives, or a swap not in a trio"
+        assert SCIENTIST_DRIVES.search(re.sub(r"\s+", " ", text)), f"{step.slug}/{name} never says who drives"
