@@ -30,7 +30,7 @@ from course import REPO_DIR
 VENV_DIR = REPO_DIR / ".venv"
 STAMP_NAME = ".prototype-to-production-install.json"
 # Commands that need the test tools as well as the course itself.
-DEV_COMMANDS = {"test", "bench", "gates"}
+DEV_COMMANDS = {"test", "bench", "gates", "site"}
 
 
 HELP_FLAGS = {"-h", "--help", "--version"}

@@ -67,7 +67,10 @@ BRANCH = "main"
 BINDER_URL = "https://mybinder.org/v2/gh/prototype-to-production/prototype-to-production/HEAD"
 
 # A marker is a line of its own; a marker quoted in running text (`...`) is left alone.
-MARKER = re.compile(r"^[ \t]*<!-- registry:([a-z0-9-]+) -->[ \t]*$", re.M)
+# After it stands FALLBACK, which a reader of the raw page (on a code host) sees in
+# place of the registry's values; the build replaces the marker and the fallback.
+FALLBACK = "*(Filled in from the course registry when the site is built: `python3 -m course site`.)*"
+MARKER = re.compile(r"^[ \t]*<!-- registry:([a-z0-9-]+) -->[ \t]*(?:" + re.escape(FALLBACK) + r")?[ \t]*$", re.M)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -141,6 +142,14 @@ def cmd_bench_checks(args) -> int:
     return run(args.steps)
 
 
+def cmd_site(args) -> int:
+    """Serve the site with live reload, or ``--build`` it into build/site, through mkdocs (the dev extra)."""
+    build = ["build", "--strict", "--site-dir", str(REPO_DIR / "build" / "site")]
+    serve = ["serve", "--dev-addr", f"127.0.0.1:{args.port}"]
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}  # hides mkdocs-material's end-of-life notice
+    return subprocess.call([sys.executable, "-m", "mkdocs", *(build if args.build else serve)], cwd=REPO_DIR, env=env)
+
+
 def cmd_gates(args) -> int:
     from course.authoring.gates import run_gates
 
@@ -243,6 +252,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench-checks", help="time each check cell on the reference answers (authors)")
     p.add_argument("steps", nargs="*", help="steps to measure (default: all)")
     p.set_defaults(func=cmd_bench_checks)
+
+    p = sub.add_parser("site", help="serve the course's site at http://127.0.0.1:8000 (or --build it into build/site)")
+    p.add_argument("--build", action="store_true", help="build build/site with mkdocs --strict instead of serving")
+    p.add_argument("--port", type=int, default=8000, help="port to serve on")
+    p.set_defaults(func=cmd_site)
 
     p = sub.add_parser(
         "gates", help="run the course's own quality gates: ruff, ruff format, mypy, import contracts (authors)"
