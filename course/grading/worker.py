@@ -78,7 +78,6 @@ def grade_one(submission: Submission, settings: Settings) -> Graded:
     from course.grading.guards import findings, review_flags
     from course.grading.intake import take_in
     from course.grading.nbgrader_setup import ignore_patterns, quiet_warnings
-    from course.grading.preprocessors.prepare_workdir import restore_stash
 
     quiet_warnings()
     step = find_step(submission.step_slug)
@@ -100,7 +99,6 @@ def grade_one(submission: Submission, settings: Settings) -> Graded:
     problems = list(intake.problems)
     if intake.notebooks:
         outcome = api.autograde(step.slug, submission.learner)
-        restore_stash(autograded)
         if not outcome.get("success"):
             result.failed = True
             problems.append("grading-error: " + nbgrader_error(outcome))

@@ -27,21 +27,6 @@ from course.core.cells import is_graded_test, without_hidden_tests
 from course.grading.sandbox import SCRATCH_PREFIX
 
 WORKDIR_KEY = "course_workdir"  # in nbgrader's resources: the kernel's scratch folder
-STASH_SUFFIX = ".stash"
-
-
-def stash_dir(workdir: Path) -> Path:
-    """Where an earlier version of ``PrepareWorkdir`` moved notebooks already graded."""
-    return workdir.with_name(workdir.name + STASH_SUFFIX)
-
-
-def restore_stash(workdir: Path) -> None:
-    """Put notebooks moved aside back into ``workdir`` (nothing is moved aside any more: kept for callers)."""
-    stash = stash_dir(workdir)
-    if stash.is_dir():
-        for path in stash.iterdir():
-            shutil.move(str(path), str(workdir / path.name))
-        stash.rmdir()
 
 
 def public_version(nb: NotebookNode) -> NotebookNode:
