@@ -12,6 +12,9 @@ from course import REPO_DIR, __version__
 from course.core.catalog import find_step, load_steps
 from course.core.errors import UsageError
 
+# course.grading.sandbox.MODES, here so --help never imports Jupyter (a test holds the two equal)
+SANDBOX_MODES = ("auto", "require", "off")
+
 
 def _steps_named(names: list[str]):
     steps = load_steps()
@@ -224,12 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder for grades.csv, feedback/ and autograded/")
     p.add_argument("--jobs", type=int, default=1, help="learners graded in parallel")
     p.add_argument("--timeout", type=int, default=None, help="seconds per cell (default: nbgrader_config.py)")
-    p.add_argument(
-        "--sandbox",
-        choices=["auto", "require", "off"],
-        default="auto",
-        help="run learner code in bubblewrap: auto (when installed), require, or off",
-    )
+    p.add_argument("--sandbox", choices=SANDBOX_MODES, default="auto", help="run learner code in bubblewrap")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("steps", help="list the steps")
@@ -245,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--learners", type=int, default=30, help="learners in the synthetic class")
     p.add_argument("--keep", help="build the class in this folder and keep it (default: a temporary folder)")
-    p.add_argument("--sandbox", choices=["auto", "require", "off"], default="auto", help="as for `course grade`")
+    p.add_argument("--sandbox", choices=SANDBOX_MODES, default="auto", help="as for `course grade`")
     p.add_argument("--repeat", type=int, default=1, help="rounds; the fastest and slowest are shown")
     p.set_defaults(func=cmd_bench_class)
 

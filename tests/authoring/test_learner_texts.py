@@ -14,6 +14,7 @@ from course.authoring.release import FILE_STUBS, file_stub, normalise_notebook
 from course.checks import Check
 from course.core.catalog import find_step, load_steps
 from course.core.cells import CODE_STUB, grade_id_of, is_solution, without_solution_markers
+from driving import engineer_drives
 
 STEPS = load_steps()
 
@@ -195,25 +196,14 @@ def test_a_changed_stub_keeps_nbgraders_checksum_true(step_name):
 
 # -- every step: the data scientist drives, the engineer navigates (as the site's pairing page says) ----------
 
-# "the data engineer drives", "the ML / platform engineer drives the configuration", "the engineer takes the
-# keyboard", "driven by the software engineer": an engineer driving, within one clause.
-CLAUSE = r"[^.;:!?\n]{0,80}?"
-ENGINEER_DRIVES = re.compile(
-    r"\bengineers?\b" + CLAUSE + r"\b(?:drives|is driving|are driving|will drive|should drive|drove"
-    r"|(?:takes|has|keeps|gets|holds) the keyboard|types)\b",
-    re.I,
-)
-DRIVEN_BY_ENGINEER = re.compile(r"\b(?:driven by|driver is|driver:)" + CLAUSE + r"\bengineers?\b", re.I)
-NOT_THE_ENGINEER = re.compile(r"\b(?:never|not|no longer|n't|only when asked)\b|scientist", re.I)
 SWAP = re.compile(r"[^.;!?\n]*\bswap[^.;!?\n]*", re.I)  # a sentence that swaps someone
 SCIENTIST_DRIVES = re.compile(r"\bdata scientists? drives?\b", re.I)
 
 
 def driving_problems(text: str) -> list[str]:
     """Each statement in ``text`` where an engineer drives, or a swap that is not between data scientists."""
+    found = engineer_drives(text)
     text = re.sub(r"\s+", " ", text)
-    found = [m.group(0) for m in ENGINEER_DRIVES.finditer(text) if not NOT_THE_ENGINEER.search(m.group(0))]
-    found += [m.group(0) for m in DRIVEN_BY_ENGINEER.finditer(text) if "scientist" not in m.group(0)]
     found += [m.group(0).strip() for m in SWAP.finditer(text) if "data scientists" not in m.group(0)]
     return found
 

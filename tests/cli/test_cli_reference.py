@@ -39,3 +39,10 @@ def test_every_option_of_a_command_is_in_its_row():
                 if option not in ("-h", "--help") and option not in rows.get(name, ""):
                     missing.append(f"course {name} {option}")
     assert not missing, f"not in site/reference/cli.md: {missing}"
+
+
+def test_the_parser_offers_exactly_the_sandbox_modes_grading_knows():
+    from course.cli.app import SANDBOX_MODES
+    from course.grading.sandbox import MODES
+
+    assert SANDBOX_MODES == MODES

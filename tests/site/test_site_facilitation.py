@@ -9,6 +9,7 @@ import pytest
 
 from course import REPO_DIR
 from course.core.catalog import SITE_DIR, load_steps
+from driving import engineer_drives
 from site_build.agendas import BRIEF_MINUTES, DEBRIEF_MINUTES, FORMATS
 from site_build.hooks import (
     FACILITATOR_PAGE_MORE_SECTIONS,
@@ -32,31 +33,6 @@ PAIRING_PAGES = sorted(
         *SNIPPETS.glob("*.md"),
     ]
 )
-
-# "The engineer drives", "the ML / platform engineer drives the configuration", "the software engineer is
-# driving", "the data engineer takes the keyboard": an engineer as the subject of driving, in one clause.
-ENGINEER = r"\bengineers?\b"
-DRIVING = (
-    r"\b(?:drives|is driving|are driving|will drive|should drive|drove"
-    r"|(?:takes|has|keeps|gets|holds|ends up with) the keyboard|types)\b"
-)
-BETWEEN = r"[^.;:!?\n]{0,80}?"  # within one clause
-ENGINEER_DRIVES = re.compile(ENGINEER + BETWEEN + DRIVING, re.I)
-DRIVEN_BY_ENGINEER = re.compile(r"\b(?:driven by|driver is|driver:)" + BETWEEN + ENGINEER, re.I)
-NOT_THE_ENGINEER = re.compile(r"\b(?:never|not|no longer|n't|only when asked)\b|scientist", re.I)
-
-
-def engineer_drives(text: str) -> list[str]:
-    """Each statement in ``text`` that has an engineer drive (negations and relative clauses aside)."""
-    text = re.sub(r"\s+", " ", text)
-    found = []
-    for match in ENGINEER_DRIVES.finditer(text):
-        between = match.group(0)
-        if NOT_THE_ENGINEER.search(between):
-            continue  # "the engineer never takes the keyboard", "the engineer explains as the data scientist types"
-        found.append(match.group(0))
-    found += [match.group(0) for match in DRIVEN_BY_ENGINEER.finditer(text) if "scientist" not in match.group(0)]
-    return found
 
 
 def test_the_check_recognises_the_statements_it_is_for():
