@@ -12,6 +12,7 @@ import os
 
 CHECK_MIMETYPE = "application/vnd.course.check+json"
 SEAL_MIMETYPE = "application/vnd.course.seal+json"
+PROBE_MIMETYPE = "application/vnd.course.probe+json"  # a hidden block's observations (course.checks.probe)
 WIDGET_MIMETYPE = "application/vnd.jupyter.widget-view+json"
 HEADLESS_ENV = "COURSE_HEADLESS"
 NBGRADER_ENV = "NBGRADER_EXECUTION"

@@ -5,16 +5,18 @@ nbgrader's autograde pass, around its own ``Execute`` (see
 ``course.grading.nbgrader_setup.course_config``), in this order:
 
 1. ``PrepareWorkdir``: while learner code runs, the notebook file in its folder
-   is the public version (hidden tests stripped), and notebooks already graded
-   are moved aside, so the kernel cannot read hidden tests from disk;
-2. ``SealGradedCells``: adds a seal line with a fresh nonce to each graded
-   test cell (see ``course.grading.seal``);
+   is the public version (hidden tests stripped), in a scratch folder of its own,
+   so the kernel cannot read hidden tests from disk;
+2. ``SplitHiddenBlocks``: each graded cell's judge stays in the grader; the
+   kernel gets the probe part only, with a draw of this run (``course.grading.judging``);
 3. ``GuardedExecute``: nbgrader's ``Execute``, plus: a kernel that dies scores
    zero for the rest of the notebook instead of failing the whole submission,
-   a time budget per notebook, and a cap on each cell's output;
-4. ``VerifySeals``: a graded cell that would score points but did not leave a
-   valid seal and its checks' results gets an error output, so nbgrader
-   scores it zero; the cell's source is put back as it was.
+   a time budget per notebook, a cap on each cell's output; once the kernel has
+   ended, the grader reads the files and runs the ``after`` probes itself
+   (``course.grading.behaviours``);
+4. ``JudgeProbes``: the grader judges each graded cell from plain data; a cell
+   whose judge fails, or whose observations are missing or not this run's, gets
+   an error output, so nbgrader scores it zero.
 
 This module holds what they share (the error names they leave in a cell),
 ``findings``, which reads an autograded notebook back and names what went wrong,
@@ -33,6 +35,7 @@ from course.grading.result import listed
 from course.grading.submission_files import plain
 
 INTEGRITY_ERROR = "GradingIntegrityError"
+HIDDEN_FAILED = "HiddenChecksFailed"  # the grader's judge of a cell failed
 KERNEL_DIED = "DeadKernelError"
 NOTEBOOK_TIME_LIMIT = "NotebookTimeLimit"
 CELL_TIMEOUT = "CellTimeoutError"

@@ -34,7 +34,7 @@ def course_config(root: Path, timeout: int | None = None, guarded: bool = False,
     if guarded:
         config.Autograde.autograde_preprocessors = guarded_preprocessors()
     if sandboxed:
-        from course.grading.sandbox import SandboxedKernelManager
+        from course.grading.sandboxed_kernel import SandboxedKernelManager
 
         config.Execute.kernel_manager_class = SandboxedKernelManager
     return config
@@ -52,12 +52,19 @@ def guarded_preprocessors() -> list:
     from nbgrader.converters import Autograde
     from nbgrader.preprocessors import Execute
 
-    from course.grading.preprocessors import GuardedExecute, PrepareWorkdir, SealGradedCells, VerifySeals
+    from course.grading.preprocessors import (
+        GuardedExecute,
+        JudgeProbes,
+        PrepareWorkdir,
+        SealGradedCells,
+        SplitHiddenBlocks,
+        VerifySeals,
+    )
 
     chain = []
     for preprocessor in Autograde.class_traits()["autograde_preprocessors"].default():
         chain += (
-            [PrepareWorkdir, SealGradedCells, GuardedExecute, VerifySeals]
+            [PrepareWorkdir, SplitHiddenBlocks, SealGradedCells, GuardedExecute, VerifySeals, JudgeProbes]
             if preprocessor is Execute
             else [preprocessor]
         )

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 
 from course.grading.result import Submission
+from course.grading.sandbox import SLOT_ENV
 from course.grading.worker import Settings, failed_result, grade_in_worker
+
+
+def take_slot(slots) -> None:
+    """Give this worker process its slot: its kernels run as a user of their own (``sandbox.kernel_uid``)."""
+    os.environ[SLOT_ENV] = str(slots.get())
 
 
 def run_workers(submissions: list[Submission], settings: Settings, jobs: int):
@@ -19,7 +26,11 @@ def run_workers(submissions: list[Submission], settings: Settings, jobs: int):
     """
     context = multiprocessing.get_context("spawn")
     crashed = []
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(submissions))), mp_context=context) as pool:
+    workers = max(1, min(jobs, len(submissions)))
+    slots = context.Queue()
+    for slot in range(workers):
+        slots.put(slot)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=take_slot, initargs=(slots,)) as pool:
         futures = {pool.submit(grade_in_worker, submission, settings): submission for submission in submissions}
         for future in as_completed(futures):
             try:

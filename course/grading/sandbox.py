@@ -7,7 +7,7 @@ read-only), a scratch copy of what the learner was given as its working folder
 It has no network, its own process tree (it cannot see or signal the grader),
 no capabilities and a cleared environment; bwrap itself starts with an almost
 empty one, so ``/proc/1/environ`` shows nothing of the grader's. When the grader
-runs as root, the kernel runs as ``nobody`` (``setpriv``); it runs under
+runs as root, the kernel runs as a user of its own worker (``setpriv``, ``kernel_uid``); it runs under
 resource limits (``prlimit``): memory, CPU time, processes,
 file size. So learner code cannot read ``solutions/``, the gradebook, other
 learners' submissions, ``/etc/shadow`` or the grader's environment variables.
@@ -18,18 +18,14 @@ Without ``bwrap`` grading still works, unsandboxed, and says so (see
 
 from __future__ import annotations
 
-import atexit
 import functools
 import os
 import shutil
 import site
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-from jupyter_client.manager import AsyncKernelManager
 
 from course import PACKAGE_DIR
 
@@ -59,8 +55,12 @@ LIMITS = {
     "fsize": 512 << 20,  # bytes per file written
     "core": 0,  # no core dumps
 }
-# When the grader runs as root, bwrap and the kernel run as this user and group (nobody).
-KERNEL_UID = KERNEL_GID = 65534
+# When the grader runs as root, each worker's kernels run as a user and group of their own,
+# KERNEL_UID_BASE + the worker's slot (no account needed): a fork bomb in one kernel then uses up
+# only its own user's process limit, never that of a kernel graded beside it.
+KERNEL_UID_BASE = 1_500_000_000
+SLOT_ENV = "COURSE_GRADING_SLOT"  # set in each worker process by ``course.grading.pool``
+MAX_SLOTS = 1000
 # The whole environment bwrap itself starts with (its pid 1 in the sandbox keeps it).
 BWRAP_ENV = {"PATH": "/usr/bin:/bin"}
 # The kernel's scratch working folders (``PrepareWorkdir``): the only folders handed to its user.
@@ -153,7 +153,7 @@ def isolation(root: bool) -> list[str]:
 
     As root, bwrap runs privileged, without a user namespace, keeping only the rights to
     change user that ``kernel_prefix``'s ``setpriv`` uses and then drops for good; the
-    kernel then runs as ``nobody`` on the real system, so file permissions hold
+    kernel then runs as an unprivileged user on the real system, so file permissions hold
     (``/etc/shadow``). Otherwise bwrap runs unprivileged in a user namespace of its own.
     """
     if not root:
@@ -163,12 +163,19 @@ def isolation(root: bool) -> list[str]:
     return ["--die-with-parent", *namespaces, "--cap-drop", "ALL", *rights]
 
 
+def kernel_uid() -> int:
+    """The user (and group) ID this worker's kernels run as when the grader is root."""
+    slot = os.environ.get(SLOT_ENV, "0")
+    return KERNEL_UID_BASE + (int(slot) if slot.isdigit() and int(slot) < MAX_SLOTS else 0)
+
+
 def kernel_prefix(root: bool) -> list[str]:
-    """What runs the kernel inside the sandbox: as root, ``setpriv`` to ``nobody``; then ``prlimit``."""
+    """What runs the kernel inside the sandbox: as root, ``setpriv`` to this worker's user; then ``prlimit``."""
+    uid = kernel_uid()
     drop = [
         "setpriv",
-        f"--reuid={KERNEL_UID}",
-        f"--regid={KERNEL_GID}",
+        f"--reuid={uid}",
+        f"--regid={uid}",
         "--clear-groups",
         "--inh-caps=-all",
         "--bounding-set=-all",
@@ -199,6 +206,12 @@ def bwrap_command(workdir: str, private_dir: str, env: dict[str, str], root: boo
         "--setenv",
         "HOME",
         "/tmp/home",
+        "--setenv",
+        "USER",
+        "learner",
+        "--setenv",
+        "LOGNAME",
+        "learner",
         "--setenv",
         "MPLCONFIGDIR",
         "/tmp/home/.matplotlib",
@@ -243,9 +256,9 @@ def hand_over(folder: str) -> None:
         for name, mode in [*((d, 0o700) for d in dirs), *((f, 0o600) for f in files)]:
             path = os.path.join(root, name)
             if not os.path.islink(path):
-                os.chown(path, KERNEL_UID, KERNEL_GID, follow_symlinks=False)
+                os.chown(path, kernel_uid(), kernel_uid(), follow_symlinks=False)
                 os.chmod(path, mode)
-    os.chown(folder, KERNEL_UID, KERNEL_GID, follow_symlinks=False)
+    os.chown(folder, kernel_uid(), kernel_uid(), follow_symlinks=False)
     os.chmod(folder, 0o711)
 
 
@@ -256,44 +269,3 @@ def bwrap_knows_size() -> bool:
         return "--size" in subprocess.run(["bwrap", "--help"], capture_output=True, text=True, timeout=20).stdout
     except (OSError, subprocess.TimeoutExpired):
         return False
-
-
-class SandboxedKernelManager(AsyncKernelManager):
-    """A kernel manager that starts the kernel inside bwrap.
-
-    The kernel talks to the grader through Unix sockets in a private folder
-    (so it needs no network), and is interrupted by a message (a signal would
-    stop bwrap rather than the kernel). Its working folder (``cwd``, the scratch
-    copy ``PrepareWorkdir`` made) and the socket folder are handed to the
-    kernel's user before it starts.
-    """
-
-    async def _async_pre_start_kernel(self, **kw):
-        # a short path: a Unix socket's path must stay under 108 characters
-        private_dir = tempfile.mkdtemp(prefix="course-kernel-")
-        atexit.register(shutil.rmtree, private_dir, ignore_errors=True)  # also when a dead kernel skips cleanup
-        self.transport = "ipc"
-        self.connection_file = os.path.join(private_dir, "kernel.json")
-        self.ip = os.path.join(private_dir, "kernel-ipc")
-        self._private_dir = private_dir
-        spec = self.kernel_spec
-        assert spec is not None  # the kernel manager found the kernel's spec before this hook runs
-        spec.interrupt_mode = "message"
-        return await super()._async_pre_start_kernel(**kw)
-
-    async def _async_launch_kernel(self, kernel_cmd, **kw):
-        workdir = os.path.abspath(kw.get("cwd") or os.getcwd())
-        kw["stdout"] = kw["stderr"] = subprocess.DEVNULL  # learner noise never reaches the grader's terminal
-        # JPY_PARENT_PID is not passed on: inside bwrap the kernel's parent is bwrap's
-        # init, which ipykernel would take for a dead parent; --die-with-parent does that job.
-        prefix = bwrap_command(workdir, self._private_dir, kw.get("env") or dict(os.environ))
-        kw["env"] = dict(BWRAP_ENV)  # bwrap's init (pid 1 in the sandbox) keeps the environment it started with
-        hand_over(self._private_dir)
-        if os.path.basename(workdir).startswith(SCRATCH_PREFIX):
-            hand_over(workdir)
-        return await super()._async_launch_kernel(prefix + list(kernel_cmd), **kw)
-
-    async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        await super()._async_cleanup_resources(restart=restart)
-        if not restart:
-            shutil.rmtree(getattr(self, "_private_dir", ""), ignore_errors=True)

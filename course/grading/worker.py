@@ -78,6 +78,7 @@ def grade_one(submission: Submission, settings: Settings) -> Graded:
     from course.grading.guards import findings, review_flags
     from course.grading.intake import take_in
     from course.grading.nbgrader_setup import ignore_patterns, quiet_warnings
+    from course.grading.preprocessors.prepare_workdir import remove_leftover_workdirs
 
     quiet_warnings()
     step = find_step(submission.step_slug)
@@ -98,7 +99,10 @@ def grade_one(submission: Submission, settings: Settings) -> Graded:
     result = Result(submission.learner, step.slug, 0, step.points, team=list(intake.team))
     problems = list(intake.problems)
     if intake.notebooks:
-        outcome = api.autograde(step.slug, submission.learner)
+        try:
+            outcome = api.autograde(step.slug, submission.learner)
+        finally:
+            remove_leftover_workdirs()
         if not outcome.get("success"):
             result.failed = True
             problems.append("grading-error: " + nbgrader_error(outcome))

@@ -18,9 +18,10 @@ from course import PACKAGE_DIR, REPO_DIR
 from course.core.catalog import load_steps
 from course.core.cells import NBGRADER, grade_id_of, is_graded_test, is_solution, nbgrader_meta
 from course.core.protocol import CHECK_MIMETYPE, SEAL_MIMETYPE
-from course.grading.feedback import hidden_lines, render, scrub
+from course.grading.feedback import render
 from course.grading.guards import INTEGRITY_ERROR
 from course.grading.intake import read_notebook, take_in
+from course.grading.preprocessors.judge_probes import JUDGED_KEY
 from course.grading.preprocessors.seal_cells import sealed_source
 from course.grading.preprocessors.verify_seals import seal_problem
 from course.grading.repair import repair
@@ -230,14 +231,26 @@ def page_for(path, grade_id, score=0.0):
     return html.unescape(render(result, STEP, NOTEBOOK, base=path.parent))
 
 
-def test_feedback_scrubs_hidden_test_lines_echoed_by_learner_code(tmp_path):
-    secret = sorted(hidden_lines(STEP))[0]
+def test_feedback_shows_nothing_the_kernel_showed_only_what_the_grader_judged(tmp_path):
     grade_id = STEP.checks[0].id
-    line = {"called": "rows_used", "passed": False, "got": f"'{secret}'", "expected": "329"}
+    disguised = "hidden.equal(\u00a0'rows', lambda: len(X), 329)"  # as learner code could echo it back
+    line = {"called": disguised, "passed": False, "got": disguised, "expected": disguised}
     check = {CHECK_MIMETYPE: {"grade_id": grade_id, "hidden": False, "passed": False, "lines": [line]}}
-    page = page_for(autograded_with(tmp_path, grade_id, [nbformat.v4.new_output("display_data", data=check)]), grade_id)
-    assert secret not in page and "[hidden]" in page
-    assert scrub(f"x {secret} y", hidden_lines(STEP)) == "x [hidden] y"
+    outputs = [
+        nbformat.v4.new_output("display_data", data=check),
+        nbformat.v4.new_output("stream", name="stdout", text=disguised),
+    ]
+    path = autograded_with(tmp_path, grade_id, outputs)
+    notebook = nbformat.read(str(path), as_version=4)
+    notebook.cells[1].metadata[JUDGED_KEY] = {
+        "passed": False,
+        "lines": [{"called": "the rows the prototype keeps", "passed": False}, {"called": "seeded", "passed": True}],
+    }
+    notebook.cells[0].metadata[JUDGED_KEY] = {"passed": True, "lines": [{"called": "FORGED", "passed": True}]}
+    nbformat.write(notebook, str(path))
+    page = page_for(path, grade_id)
+    assert "329" not in page and "len(X)" not in page and "FORGED" not in page
+    assert "\u2717 the rows the prototype keeps" in page and "\u2713 seeded" in page
 
 
 def test_feedback_leaves_the_instructor_notes_out():
@@ -258,7 +271,7 @@ def test_feedback_ignores_results_forged_outside_the_graded_cell(tmp_path):
         }
     }
     page = page_for(autograded_with(tmp_path, grade_id, [], learner_outputs=[forged]), grade_id)
-    assert "FORGED" not in page and "This check did not run" in page
+    assert "FORGED" not in page and "This check did not finish" in page
 
 
 def test_feedback_says_when_a_check_was_not_trusted(tmp_path):
@@ -292,8 +305,8 @@ def flag_values(command, flag):
 
 
 @pytest.mark.parametrize("root", [True, False])
-def test_the_kernel_runs_with_limits_and_as_nobody_when_the_grader_is_root(tmp_path, root):
-    from course.grading.sandbox import KERNEL_UID, LIMITS
+def test_the_kernel_runs_with_limits_and_as_its_workers_own_user_when_the_grader_is_root(tmp_path, root):
+    from course.grading.sandbox import KERNEL_UID_BASE, LIMITS
 
     command = bwrap_command(str(tmp_path / "work"), str(tmp_path / "sockets"), {"LANG": "C.UTF-8"}, root=root)
     kernel = command[command.index("--") + 1 :]
@@ -303,8 +316,8 @@ def test_the_kernel_runs_with_limits_and_as_nobody_when_the_grader_is_root(tmp_p
     if root:  # no user namespace: the kernel is nobody on the real system, without capabilities
         assert kernel[: kernel.index("--")] == [
             "setpriv",
-            f"--reuid={KERNEL_UID}",
-            f"--regid={KERNEL_UID}",
+            f"--reuid={KERNEL_UID_BASE}",
+            f"--regid={KERNEL_UID_BASE}",
             "--clear-groups",
             "--inh-caps=-all",
             "--bounding-set=-all",
@@ -318,16 +331,16 @@ def test_the_kernel_runs_with_limits_and_as_nobody_when_the_grader_is_root(tmp_p
 
 
 def test_bwrap_starts_with_a_minimal_environment(tmp_path, monkeypatch):
-    from course.grading import sandbox
+    from course.grading import sandbox, sandboxed_kernel
 
     launched = {}
 
     async def fake_launch(self, kernel_cmd, **kw):
         launched.update(kw, cmd=kernel_cmd)
 
-    monkeypatch.setattr(sandbox.AsyncKernelManager, "_async_launch_kernel", fake_launch)
-    monkeypatch.setattr(sandbox, "hand_over", lambda folder: None)
-    manager = sandbox.SandboxedKernelManager()
+    monkeypatch.setattr(sandboxed_kernel.AsyncKernelManager, "_async_launch_kernel", fake_launch)
+    monkeypatch.setattr(sandboxed_kernel, "hand_over", lambda folder: None)
+    manager = sandboxed_kernel.SandboxedKernelManager()
     manager._private_dir = str(tmp_path)
     env = {"GRADER_TOKEN": "secret", "LANG": "C.UTF-8", "PATH": "/opt/grader/bin"}
     asyncio.run(manager._async_launch_kernel(["python"], env=env, cwd=str(tmp_path)))
@@ -444,3 +457,24 @@ def test_a_complete_notebook_has_no_missing_answers():
     _, repairs = repair(released(), released())
     assert repairs.missing_answers == []
     assert not any("answer-cells-missing" in s for s in repairs.statuses("step.ipynb", set(ids(released()))))
+
+
+def test_each_worker_runs_its_kernels_as_a_user_of_its_own(tmp_path, monkeypatch):
+    from course.grading.sandbox import KERNEL_UID_BASE, SLOT_ENV
+
+    uids = set()
+    for slot in ("0", "1", "7"):
+        monkeypatch.setenv(SLOT_ENV, slot)
+        command = bwrap_command(str(tmp_path / "work"), str(tmp_path / "sockets"), {}, root=True)
+        uids |= set(flag for flag in command if flag.startswith("--reuid="))
+    assert uids == {f"--reuid={KERNEL_UID_BASE + slot}" for slot in (0, 1, 7)}
+
+
+def test_scratch_folders_of_kernels_that_never_ran_are_removed(tmp_path):
+    from course.grading.preprocessors.prepare_workdir import make_workdir, remove_leftover_workdirs
+
+    (tmp_path / "data.csv").write_text("x\n1\n")
+    workdir = make_workdir(tmp_path, NOTEBOOK, released())
+    assert (workdir / "data.csv").is_file() and (workdir / NOTEBOOK).is_file()
+    remove_leftover_workdirs()
+    assert not workdir.exists()

@@ -16,11 +16,14 @@ from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
-from course.core.protocol import CHECK_MIMETYPE, SEAL_MIMETYPE
+from course.core.protocol import CHECK_MIMETYPE, PROBE_MIMETYPE, SEAL_MIMETYPE
+from course.grading.behaviours import observe_after_kernel
 from course.grading.guards import CELL_TIMEOUT, KERNEL_DIED, NOTEBOOK_TIME_LIMIT, OUTPUT_CUT, STUCK, error_output
+from course.grading.preprocessors.judge_probes import AFTER_KEY
 from course.grading.preprocessors.prepare_workdir import WORKDIR_KEY, remove_workdir
+from course.grading.preprocessors.split_hidden import PLANS_KEY
 
-CHECKED = {CHECK_MIMETYPE, SEAL_MIMETYPE}  # outputs grading reads: a budget of their own
+CHECKED = {CHECK_MIMETYPE, SEAL_MIMETYPE, PROBE_MIMETYPE}  # outputs grading reads: a budget of their own
 DISPLAYS = {"display_data", "execute_result", "update_display_data"}
 STDERR_KEPT = 1000  # characters of stderr kept past the cap: nbgrader scores a cell with stderr zero
 ERRORS_KEPT = 20  # error outputs kept per cell (one is enough to score it zero)
@@ -123,7 +126,11 @@ class GuardedExecute(Execute):
         finally:  # the kernel has ended: nbclient stops it before preprocess returns
             if workdir:
                 resources["metadata"]["path"] = autograded
-                remove_workdir(Path(workdir))
+                try:  # the grader's own observations of the folder the notebook left (``probe.file``, ``after``)
+                    plans = resources.get(PLANS_KEY, {})
+                    resources[AFTER_KEY] = observe_after_kernel(Path(workdir), plans, self._sandboxed())
+                finally:
+                    remove_workdir(Path(workdir))
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not cell.source.strip():
@@ -176,6 +183,13 @@ class GuardedExecute(Execute):
     async def _async_handle_timeout(self, timeout, cell=None):
         self._interrupted = True
         return await super()._async_handle_timeout(timeout, cell)
+
+    def _sandboxed(self) -> bool:
+        from course.grading.sandboxed_kernel import SandboxedKernelManager
+
+        return isinstance(self.kernel_manager_class, type) and issubclass(
+            self.kernel_manager_class, SandboxedKernelManager
+        )
 
     def _stop_kernel(self) -> None:
         """Kill the kernel (and, in the sandbox, everything it started)."""

@@ -27,6 +27,7 @@ from course.core.cells import is_graded_test, without_hidden_tests
 from course.grading.sandbox import SCRATCH_PREFIX
 
 WORKDIR_KEY = "course_workdir"  # in nbgrader's resources: the kernel's scratch folder
+_made: set[Path] = set()  # scratch folders of this process not yet removed
 
 
 def public_version(nb: NotebookNode) -> NotebookNode:
@@ -54,6 +55,7 @@ def copy_plain_files(source: Path, target: Path) -> None:
 def make_workdir(autograded: Path, name: str, nb: NotebookNode) -> Path:
     """A fresh scratch folder with the step's files from ``autograded`` and the public ``name``."""
     workdir = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
+    _made.add(workdir)
     try:
         copy_plain_files(autograded, workdir)
         nbformat.write(public_version(nb), str(workdir / name))
@@ -67,6 +69,13 @@ def remove_workdir(workdir: Path) -> None:
     """Delete a scratch folder; links in it are removed, never followed (``shutil.rmtree`` on Linux)."""
     if workdir.name.startswith(SCRATCH_PREFIX) and not workdir.is_symlink():
         shutil.rmtree(workdir, ignore_errors=True)
+    _made.discard(workdir)
+
+
+def remove_leftover_workdirs() -> None:
+    """Remove scratch folders made for kernels that never ran (an error between here and the kernel)."""
+    for workdir in list(_made):
+        remove_workdir(workdir)
 
 
 class PrepareWorkdir(NbGraderPreprocessor):

@@ -9,6 +9,7 @@ import secrets
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from course.core.cells import grade_id_of, is_graded_test
+from course.grading.preprocessors.split_hidden import PLANS_KEY
 
 REPORT_CALL = re.compile(r"^[^#\n]*\.report\(\s*\)", re.M)
 
@@ -44,8 +45,8 @@ class SealGradedCells(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         resources["course_seals"] = {}
         for cell in nb.cells:
-            if not is_graded_test(cell):
-                continue
+            if not is_graded_test(cell) or grade_id_of(cell) in resources.get(PLANS_KEY, {}):
+                continue  # a cell with a judge is judged by the grader (``JudgeProbes``), not sealed
             grade_id = grade_id_of(cell)
             nonce = secrets.token_hex(16)
             sealed = sealed_source(cell.source, seal_line(grade_id, nonce))

@@ -1,0 +1,116 @@
+"""Observations the grader makes itself once a learner's kernel has ended: files, and ``after`` runs.
+
+``probe.file`` asks for a file's text: the grader reads it from the kernel's
+folder as data (``course.checks.probe.read_file``: a regular file, no link at its
+last part, at most 1 MiB). ``probe.after`` asks for a course function run on the
+step's files: for each one the grader copies the folder as the notebook left it
+(folders and regular files only, up to ``MAX_COPY_BYTES``) and runs
+``python -m course.checks.behaviour`` there, in the same sandbox and under the same
+limits as a kernel when grading is sandboxed, and reads back the last line it printed.
+Nothing the learner left behind is run in the grader's own process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from course.checks.behaviour import RESULT_MARK
+from course.checks.probe import read_file
+from course.grading.judging import Plan
+from course.grading.sandbox import BWRAP_ENV, SCRATCH_PREFIX, bwrap_command, hand_over
+
+AFTER_TIMEOUT = 300  # seconds for one ``after`` run
+MAX_COPY_BYTES = 200 << 20  # what a step folder may hold for an ``after`` run
+TAIL_BYTES = 1 << 20  # of the run's output, only the end is read
+
+
+class FolderTooLarge(Exception):
+    pass
+
+
+def copy_as_data(source: Path, target: Path, budget: list[int]) -> None:
+    """Copy folders and regular files (never links, FIFOs or devices) from ``source`` into ``target``."""
+    for entry in os.scandir(source):
+        mode = entry.stat(follow_symlinks=False).st_mode
+        if stat.S_ISDIR(mode):
+            (target / entry.name).mkdir()
+            copy_as_data(Path(entry.path), target / entry.name, budget)
+        elif stat.S_ISREG(mode):
+            budget[0] -= entry.stat(follow_symlinks=False).st_size
+            if budget[0] < 0:
+                raise FolderTooLarge(f"the step's folder holds more than {MAX_COPY_BYTES >> 20} MB")
+            shutil.copyfile(entry.path, target / entry.name, follow_symlinks=False)
+
+
+def observe_after_kernel(workdir: Path, plans: dict[str, Plan], sandboxed: bool) -> dict[str, dict]:
+    """grade_id -> name -> observation, for every ``file`` and ``after`` probe of ``plans``."""
+    observed: dict[str, dict] = {}
+    for grade_id, cell_plan in plans.items():
+        seen = observed.setdefault(grade_id, {})
+        for name, relative in cell_plan.files.items():
+            seen[name] = read_file(workdir, relative)
+        for name, (function, arguments) in cell_plan.afters.items():
+            seen[name] = run_after(workdir, function, arguments, sandboxed)
+    return observed
+
+
+def run_after(workdir: Path, function: str, arguments: dict, sandboxed: bool) -> dict:
+    """``function(**arguments)`` run in a fresh (sandboxed) Python on a copy of ``workdir``."""
+    copy = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
+    private = Path(tempfile.mkdtemp(prefix="course-after-"))
+    try:
+        try:
+            copy_as_data(workdir, copy, [MAX_COPY_BYTES])
+        except FolderTooLarge as error:
+            return {"error": f"ProbeError: {error}"}
+        request = json.dumps({"function": function, "arguments": arguments})
+        command = [sys.executable, "-m", "course.checks.behaviour", request]
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        env.pop("NBGRADER_EXECUTION", None)
+        if sandboxed:
+            hand_over(str(copy))
+            hand_over(str(private))
+            command = bwrap_command(str(copy), str(private), env) + command
+            env = dict(BWRAP_ENV)
+        return _run(command, copy, env)
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _run(command: list[str], cwd: Path, env: dict) -> dict:
+    """Run ``command``, keep only the end of its output, and read the result line from it."""
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=output, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        try:
+            process.wait(timeout=AFTER_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            return {"error": f"TimeoutError: still running after {AFTER_TIMEOUT} s"}
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+        size = output.seek(0, os.SEEK_END)
+        output.seek(max(0, size - TAIL_BYTES))
+        tail = output.read().decode("utf-8", errors="replace")
+    marked = [line for line in tail.splitlines() if line.startswith(RESULT_MARK)]
+    if not marked:
+        return {"error": f"ProbeError: the run ended (exit code {process.returncode}) without a result"}
+    try:
+        outcome = json.loads(marked[-1][len(RESULT_MARK) :])
+    except ValueError:
+        return {"error": "ProbeError: the run's result was not JSON"}
+    if not isinstance(outcome, dict) or not ({"value"} <= set(outcome) or {"error"} <= set(outcome)):
+        return {"error": "ProbeError: the run's result had neither a value nor an error"}
+    return {"value": outcome["value"]} if "value" in outcome else {"error": str(outcome["error"])[:2000]}
