@@ -53,12 +53,16 @@ def copy_as_data(source: Path, target: Path, budget: list[int]) -> None:
 def observe_after_kernel(workdir: Path, plans: dict[str, Plan], sandboxed: bool) -> dict[str, dict]:
     """grade_id -> name -> observation, for every ``file`` and ``after`` probe of ``plans``."""
     observed: dict[str, dict] = {}
+    runs: dict[str, dict] = {}  # cells that ask for the same run share it: the folder is the same
     for grade_id, cell_plan in plans.items():
         seen = observed.setdefault(grade_id, {})
         for name, relative in cell_plan.files.items():
             seen[name] = read_file(workdir, relative)
         for name, (function, arguments) in cell_plan.afters.items():
-            seen[name] = run_after(workdir, function, arguments, sandboxed)
+            key = json.dumps([function, arguments], sort_keys=True)
+            if key not in runs:
+                runs[key] = run_after(workdir, function, arguments, sandboxed)
+            seen[name] = runs[key]
     return observed
 
 

@@ -154,3 +154,15 @@ def test_after_probes_run_course_functions_in_a_fresh_python_on_a_copy(tmp_path)
 def test_after_probes_run_in_the_sandbox(tmp_path):
     outcome = run_after(tmp_path, "course.checks.probe:plain", {"value": {"ok": True}}, sandboxed=True)
     assert outcome == {"value": {"ok": True}}
+
+
+def test_cells_that_ask_for_the_same_after_run_share_one_run(tmp_path, monkeypatch):
+    from course.grading import behaviours
+
+    calls = []
+    monkeypatch.setattr(behaviours, "run_after", lambda *args: calls.append(args) or {"value": len(calls)})
+    first, _ = plan("a", CELL)
+    second, _ = plan("b", CELL.replace('"fresh"', '"again"'))
+    observed = behaviours.observe_after_kernel(tmp_path, {"a": first, "b": second}, sandboxed=False)
+    assert len(calls) == 1 and observed["a"]["fresh"] == observed["b"]["again"] == {"value": 1}
+    assert observed["a"]["notes"]["error"].startswith("FileNotFoundError")
