@@ -6,15 +6,16 @@ makes the call, so one failing line never hides the next), then calls
 ``report()``. ``report`` shows one line per expectation (through
 ``course.checks.publish``), saying what was called, what came back and what was
 expected, and raises ``AssertionError`` when any line failed, which is what makes
-nbgrader give the cell zero. Pass and fail are decided here only: the grading seal
-fingerprints this module.
+nbgrader give the cell zero. In a notebook, this is the verdict. Under ``course grade``
+a graded cell's points are decided by its judge, which the grader runs in its own
+process on plain data (``course.checks.probe``); the judge uses ``Check`` too.
 
 Nothing here writes to stderr: nbgrader scores a cell zero when it does.
 
 Public checks (the ones a learner sees) end with "public checks passed", never
 "all tests passed": the graded version of the cell may hold hidden checks.
 A hidden ``Check`` (``hidden=True``) shows only the behaviour's name, never
-the call or the values, so grading feedback cannot give hidden tests away.
+the call or the values.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The wire between the learner's kernel and the course's tools: one definition of each name.
 
 A check cell publishes its result under ``CHECK_MIMETYPE``; ``course check``
-(headless) and grading feedback read it back. A graded cell's seal is published
-under ``SEAL_MIMETYPE``. ``course check`` runs kernels with ``HEADLESS_ENV`` set;
+(headless) reads it back. Under grading, a graded cell's hidden block sends its
+observations under ``PROBE_MIMETYPE`` (``course.checks.probe``), which the grader
+judges. ``course check`` runs kernels with ``HEADLESS_ENV`` set;
 nbgrader runs them with ``NBGRADER_EXECUTION`` set (``under_nbgrader``).
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 import os
 
 CHECK_MIMETYPE = "application/vnd.course.check+json"
-SEAL_MIMETYPE = "application/vnd.course.seal+json"
 PROBE_MIMETYPE = "application/vnd.course.probe+json"  # a hidden block's observations (course.checks.probe)
 WIDGET_MIMETYPE = "application/vnd.jupyter.widget-view+json"
 HEADLESS_ENV = "COURSE_HEADLESS"

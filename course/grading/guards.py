@@ -105,7 +105,7 @@ def findings(path: Path) -> list[str]:
 
 
 # Things learner code has no reason to touch in this course; finding one does not change
-# the score (the seals do that) but asks the instructor to read the autograded notebook.
+# the score (the judges decide that) but asks the instructor to read the autograded notebook.
 REVIEW_WORDS = (
     "input_transformers",
     "ast_transformers",

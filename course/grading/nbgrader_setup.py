@@ -56,15 +56,13 @@ def guarded_preprocessors() -> list:
         GuardedExecute,
         JudgeProbes,
         PrepareWorkdir,
-        SealGradedCells,
         SplitHiddenBlocks,
-        VerifySeals,
     )
 
     chain = []
     for preprocessor in Autograde.class_traits()["autograde_preprocessors"].default():
         chain += (
-            [PrepareWorkdir, SplitHiddenBlocks, SealGradedCells, GuardedExecute, VerifySeals, JudgeProbes]
+            [PrepareWorkdir, SplitHiddenBlocks, GuardedExecute, JudgeProbes]
             if preprocessor is Execute
             else [preprocessor]
         )

@@ -135,6 +135,7 @@ def batch(tmp_path_factory):
     # hostile submissions
     write(here("blanks-tests"), with_first_answer(BLANK_LATER_CELLS, keep_answer=False))
     write(here("redefines-checks"), with_first_answer(REDEFINE_CHECKS, keep_answer=False))
+    write(here("skips-first-answer"), with_first_answer("", keep_answer=False))
     write(here("exits-early"), with_first_answer("exit()", keep_answer=False))
     snoop = SNOOP.format(
         solutions=str(STEP.solution_dir / "**" / "*.ipynb"),
@@ -173,6 +174,7 @@ def test_every_submission_gets_a_row(batch):
         "bad name!",
         "blanks-tests",
         "redefines-checks",
+        "skips-first-answer",
         "exits-early",
         "snoops",
     }
@@ -256,13 +258,20 @@ def test_unknown_step_and_bad_learner_name(batch):
     assert rows["bad name!"]["status"].startswith("bad-learner-name")
 
 
-@pytest.mark.parametrize("learner", ["blanks-tests", "redefines-checks"])
-def test_dodged_checks_score_zero_and_are_flagged(batch, learner):
+def test_blanked_test_cells_score_zero_and_are_flagged(batch):
     rows, _, _ = batch
-    assert rows[learner]["status"].startswith("tampered: ")
-    assert rows[learner]["score"] == "0"
-    assert set(cell_scores(batch, learner).values()) == {0}
-    assert f"review: {NOTEBOOK} learner code mentions" in rows[learner]["status"]
+    assert rows["blanks-tests"]["status"].startswith("tampered: ")
+    assert "its observations were missing" in rows["blanks-tests"]["status"]
+    assert rows["blanks-tests"]["score"] == "0"
+    assert set(cell_scores(batch, "blanks-tests").values()) == {0}
+    assert f"review: {NOTEBOOK} learner code mentions" in rows["blanks-tests"]["status"]
+
+
+def test_redefining_the_checks_earns_exactly_what_the_real_work_earns(batch):
+    rows, _, _ = batch
+    assert cell_scores(batch, "redefines-checks") == cell_scores(batch, "skips-first-answer")
+    assert 0 < float(rows["skips-first-answer"]["score"]) < STEP.points
+    assert f"review: {NOTEBOOK} learner code mentions" in rows["redefines-checks"]["status"]
 
 
 def test_exiting_early_earns_nothing(batch):

@@ -1,9 +1,8 @@
-"""The grading guards one at a time, without a kernel: intake, seals, feedback, sandbox command (fast)."""
+"""The grading guards one at a time, without a kernel: intake, judging, feedback, sandbox command (fast)."""
 
 from __future__ import annotations
 
 import asyncio
-import builtins
 import html
 import json
 import os
@@ -17,17 +16,14 @@ import pytest
 from course import PACKAGE_DIR, REPO_DIR
 from course.core.catalog import load_steps
 from course.core.cells import NBGRADER, grade_id_of, is_graded_test, is_solution, nbgrader_meta
-from course.core.protocol import CHECK_MIMETYPE, SEAL_MIMETYPE
+from course.core.protocol import CHECK_MIMETYPE, PROBE_MIMETYPE
 from course.grading.feedback import render
-from course.grading.guards import INTEGRITY_ERROR
+from course.grading.guards import HIDDEN_FAILED, INTEGRITY_ERROR
 from course.grading.intake import read_notebook, take_in
 from course.grading.preprocessors.judge_probes import JUDGED_KEY
-from course.grading.preprocessors.seal_cells import sealed_source
-from course.grading.preprocessors.verify_seals import seal_problem
 from course.grading.repair import repair
 from course.grading.result import Result
 from course.grading.sandbox import bwrap_command, choose
-from course.grading.seal import checks_fingerprint, replaced_builtins
 
 STEP = load_steps()[0]
 NOTEBOOK = STEP.notebooks[0]
@@ -133,74 +129,93 @@ def test_two_stray_notebooks_are_named_not_guessed(tmp_path):
     assert intake.problems == [f"missing-notebook: {NOTEBOOK} (found a.ipynb, b.ipynb)"]
 
 
-# -- seals -----------------------------------------------------------------------------------
+# -- judging -----------------------------------------------------------------------------------
+
+JUDGED_CELL = """check = Check("g1")
+check.report()
+### BEGIN HIDDEN TESTS
+probe = Probe("g1")
+probe.value("rows", lambda: len(X))
+probe.file("notes", "notes.md")
+seen = probe.send()
+### JUDGE
+hidden = Check("g1", hidden=True)
+hidden.equal("the rows", lambda: seen["rows"], 329)
+hidden.equal("the notes", lambda: seen["notes"], "ok")
+hidden.report()
+### END HIDDEN TESTS"""
 
 
-def test_the_seal_goes_before_a_final_expression_and_never_into_a_cell_magic():
-    line = "SEAL"
-    assert sealed_source("x = 1\ncheck.report()", line) == "x = 1\nSEAL\ncheck.report()"
-    assert sealed_source("x = 1\ny = 2", line) == "x = 1\ny = 2\nSEAL"
-    assert sealed_source("%matplotlib inline\nx = 1", line) == "%matplotlib inline\nx = 1\nSEAL"
-    assert sealed_source("%%writefile a.py\nx = 1", line) is None
+def judged(outputs_for, after=None):
+    """Plan, 'run' (outputs_for(draw) gives the cell's outputs) and judge one graded cell; return the cell."""
+    from course.grading.preprocessors import JudgeProbes, SplitHiddenBlocks
+    from course.grading.preprocessors.judge_probes import AFTER_KEY
 
-
-def graded_cell(outputs):
-    cell = nbformat.v4.new_code_cell("check.report()", metadata={"nbgrader": {"grade": True, "grade_id": "g1"}})
-    cell.outputs = [nbformat.v4.new_output("display_data", data=data) for data in outputs]
+    cell = nbformat.v4.new_code_cell(JUDGED_CELL, metadata={"nbgrader": {"grade": True, "grade_id": "g1"}})
+    learner = nbformat.v4.new_code_cell("x = 1")
+    notebook = nbformat.v4.new_notebook(cells=[learner, cell])
+    resources = {"nbgrader": {"assignment": STEP.slug, "notebook": "x"}}
+    notebook, resources = SplitHiddenBlocks().preprocess(notebook, resources)
+    assert "329" not in cell.source and "probe.send()" in cell.source
+    draw = resources["course_judge_plans"]["g1"].draw
+    outputs, learner_outputs = outputs_for(draw)
+    cell.outputs = list(outputs)
+    learner.outputs = list(learner_outputs)
+    resources[AFTER_KEY] = {"g1": after if after is not None else {"notes": {"value": "ok"}}}
+    notebook, resources = JudgeProbes().preprocess(notebook, resources)
+    assert cell.source == JUDGED_CELL
     return cell
 
 
-SEAL = {"nonce": "n1", "source": "", "reports": 1}
-GOOD_SEAL = {SEAL_MIMETYPE: {"grade_id": "g1", "nonce": "n1", "fingerprint": "f", "problems": []}}
 PASSED = {CHECK_MIMETYPE: {"grade_id": "g1", "passed": True, "lines": []}}
+MISSING = (INTEGRITY_ERROR, "its observations were missing")
+UNTRUSTED = (INTEGRITY_ERROR, "its observations could not be trusted")
+ONE_FAILED = (HIDDEN_FAILED, "1 of 2 graded checks failed")
+
+
+def probe_output(draw, rows=329, grade_id="g1", notes=None):
+    seen = {"rows": {"value": rows}, **({"notes": {"value": notes}} if notes else {})}
+    data = {PROBE_MIMETYPE: {"grade_id": grade_id, "draw": draw, "seen": seen}}
+    return nbformat.v4.new_output("display_data", data=data)
+
+
+def errors_of(cell) -> list[tuple[str, str]]:
+    return [(o["ename"], o["evalue"]) for o in cell.outputs if o.get("output_type") == "error"]
+
+
+def test_a_cell_scores_when_its_judge_passes_on_this_runs_observations():
+    cell = judged(lambda draw: ([probe_output(draw)], []))
+    assert errors_of(cell) == []
+    assert cell.metadata[JUDGED_KEY] == {
+        "passed": True,
+        "lines": [{"called": "the rows", "passed": True}, {"called": "the notes", "passed": True}],
+    }
 
 
 @pytest.mark.parametrize(
-    "outputs, problem",
+    "outputs_for, after, error",
     [
-        ([PASSED, GOOD_SEAL], ""),
-        ([PASSED], "the cell did not run to its end (its seal is missing)"),
-        ([PASSED, {SEAL_MIMETYPE: dict(GOOD_SEAL[SEAL_MIMETYPE], nonce="guessed")}], "the cell did not run to its end"),
-        (
-            [PASSED, {SEAL_MIMETYPE: dict(GOOD_SEAL[SEAL_MIMETYPE], fingerprint="other")}],
-            "course.checks.check was changed",
-        ),
-        (
-            [PASSED, {SEAL_MIMETYPE: dict(GOOD_SEAL[SEAL_MIMETYPE], problems=["learner code installed"])}],
-            "learner code installed",
-        ),
-        ([GOOD_SEAL], "the cell showed 0 of its 1 check reports"),
-        ([{CHECK_MIMETYPE: dict(PASSED[CHECK_MIMETYPE], passed=False)}, GOOD_SEAL], "a check failed without stopping"),
+        (lambda draw: ([probe_output(draw, rows=328)], []), None, ONE_FAILED),
+        (lambda draw: ([], [probe_output(draw)]), None, MISSING),
+        (lambda draw: ([probe_output(draw + 1)], []), None, UNTRUSTED),
+        (lambda draw: ([probe_output(draw), probe_output(draw)], []), None, UNTRUSTED),
+        (lambda draw: ([probe_output(draw, grade_id="g2")], []), None, MISSING),
+        # the kernel cannot answer for the grader: a file's text comes from the grader's own reading
+        (lambda draw: ([probe_output(draw, notes="ok")], []), {"notes": {"error": "FileNotFoundError"}}, ONE_FAILED),
     ],
 )
-def test_a_cell_is_trusted_only_with_a_valid_seal_and_its_reports(outputs, problem):
-    found = seal_problem(graded_cell(outputs), SEAL, "f")
-    assert found.startswith(problem) and bool(found) == bool(problem)
+def test_a_cell_scores_zero_on_wrong_missing_stale_or_forged_observations(outputs_for, after, error):
+    cell = judged(outputs_for, after)
+    assert errors_of(cell)[0] == error
+    assert cell.metadata[JUDGED_KEY]["passed"] is False
 
 
-def test_the_fingerprint_sees_a_patched_check(monkeypatch):
-    import course.checks.check
-
-    before = checks_fingerprint()
-    monkeypatch.setattr(course.checks.check, "_same", lambda *args: True)
-    assert checks_fingerprint() != before
-    monkeypatch.undo()
-    assert checks_fingerprint() == before
-
-
-def test_the_grader_fingerprints_checks_py_as_a_fresh_kernel_imports_it():
-    code = (
-        "from course.grading.seal import checks_file_fingerprint, checks_fingerprint\n"
-        "on_disk = checks_file_fingerprint()\nprint(on_disk == checks_fingerprint())"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_DIR)
-    assert done.stdout.strip() == "True", done.stderr
-
-
-def test_replaced_builtins_are_named(monkeypatch):
-    assert replaced_builtins() == []
-    monkeypatch.setattr(builtins, "all", any)
-    assert replaced_builtins() == ["all"]
+def test_a_cell_that_already_failed_stays_failed_without_a_judgement():
+    evalue = "g1: 1 of 1 public checks failed"
+    failed = nbformat.v4.new_output("error", ename="AssertionError", evalue=evalue, traceback=[])
+    cell = judged(lambda draw: ([failed, probe_output(draw)], []))
+    assert errors_of(cell) == [("AssertionError", evalue)]
+    assert cell.metadata[JUDGED_KEY] == {"passed": False, "lines": []}
 
 
 # -- feedback -------------------------------------------------------------------------------------

@@ -7,8 +7,6 @@ See ``course.grading.guards`` for what each one guards against and
 from course.grading.preprocessors.guarded_execute import GuardedExecute
 from course.grading.preprocessors.judge_probes import JudgeProbes
 from course.grading.preprocessors.prepare_workdir import PrepareWorkdir
-from course.grading.preprocessors.seal_cells import SealGradedCells
 from course.grading.preprocessors.split_hidden import SplitHiddenBlocks
-from course.grading.preprocessors.verify_seals import VerifySeals
 
-__all__ = ["PrepareWorkdir", "SplitHiddenBlocks", "SealGradedCells", "GuardedExecute", "VerifySeals", "JudgeProbes"]
+__all__ = ["PrepareWorkdir", "SplitHiddenBlocks", "GuardedExecute", "JudgeProbes"]

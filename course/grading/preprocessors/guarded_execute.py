@@ -16,14 +16,14 @@ from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
-from course.core.protocol import CHECK_MIMETYPE, PROBE_MIMETYPE, SEAL_MIMETYPE
+from course.core.protocol import CHECK_MIMETYPE, PROBE_MIMETYPE
 from course.grading.behaviours import observe_after_kernel
 from course.grading.guards import CELL_TIMEOUT, KERNEL_DIED, NOTEBOOK_TIME_LIMIT, OUTPUT_CUT, STUCK, error_output
 from course.grading.preprocessors.judge_probes import AFTER_KEY
 from course.grading.preprocessors.prepare_workdir import WORKDIR_KEY, remove_workdir
 from course.grading.preprocessors.split_hidden import PLANS_KEY
 
-CHECKED = {CHECK_MIMETYPE, SEAL_MIMETYPE, PROBE_MIMETYPE}  # outputs grading reads: a budget of their own
+CHECKED = {CHECK_MIMETYPE, PROBE_MIMETYPE}  # outputs grading reads: a budget of their own
 DISPLAYS = {"display_data", "execute_result", "update_display_data"}
 STDERR_KEPT = 1000  # characters of stderr kept past the cap: nbgrader scores a cell with stderr zero
 ERRORS_KEPT = 20  # error outputs kept per cell (one is enough to score it zero)
@@ -51,7 +51,7 @@ class OutputBudget:
     """What one cell may show, counted as its messages arrive (before nbclient keeps them).
 
     Output of every kind (stream text, display bundles, widget messages) shares
-    ``chars``; bundles that carry a check result or a seal, whatever else they carry,
+    ``chars``; bundles that carry a check result or a probe's observations, whatever else they carry,
     share ``check_chars``; errors are kept (``ERRORS_KEPT`` of them, trimmed). What does
     not fit is dropped and counted in ``dropped``.
     """
@@ -108,7 +108,9 @@ class GuardedExecute(Execute):
     # Limits an instructor may set in nbgrader_config.py (as c.GuardedExecute.NAME).
     notebook_timeout = Integer(900, help="Seconds a whole notebook may run; later cells score zero.").tag(config=True)
     max_output_chars = Integer(1_000_000, help="Output characters kept per cell, as they arrive.").tag(config=True)
-    max_check_chars = Integer(200_000, help="Characters of check results and seals kept per cell.").tag(config=True)
+    max_check_chars = Integer(200_000, help="Characters of check results and observations kept per cell.").tag(
+        config=True
+    )
     iopub_timeout = Integer(30, help="Seconds to wait after a cell's reply for the rest of its output.").tag(
         config=True
     )

@@ -1,7 +1,7 @@
 """Step 1: the kernel gets a scratch working folder of its own, holding only what the learner was given.
 
 The scratch folder holds the public version of the notebook (hidden tests and
-outputs stripped, made before the seal lines go in) and the step's other files,
+outputs stripped, made before the judges are cut out) and the step's other files,
 copied from nbgrader's autograded folder (links and special files are never
 copied). The kernel runs there (``GuardedExecute``), never in nbgrader's
 autograded folder: nbgrader writes the autograded notebook into its own folder
