@@ -156,7 +156,7 @@ def judged(outputs_for, after=None):
     notebook = nbformat.v4.new_notebook(cells=[learner, cell])
     resources = {"nbgrader": {"assignment": STEP.slug, "notebook": "x"}}
     notebook, resources = SplitHiddenBlocks().preprocess(notebook, resources)
-    assert "329" not in cell.source and "probe.send()" in cell.source
+    assert "hidden.equal" not in cell.source and "probe.send()" in cell.source
     draw = resources["course_judge_plans"]["g1"].draw
     outputs, learner_outputs = outputs_for(draw)
     cell.outputs = list(outputs)
@@ -493,3 +493,14 @@ def test_scratch_folders_of_kernels_that_never_ran_are_removed(tmp_path):
     assert (workdir / "data.csv").is_file() and (workdir / NOTEBOOK).is_file()
     remove_leftover_workdirs()
     assert not workdir.exists()
+
+
+def test_the_grader_runs_no_after_probe_for_a_cell_that_already_failed():
+    from course.grading.preprocessors.judge_probes import judged_cells
+
+    meta = {"nbgrader": {"grade": True, "grade_id": "g1"}}
+    failed = nbformat.v4.new_code_cell("x", metadata=meta)
+    failed.outputs = [nbformat.v4.new_output("error", ename="AssertionError", evalue="", traceback=[])]
+    passed = nbformat.v4.new_code_cell("y", metadata={"nbgrader": {"grade": True, "grade_id": "g2"}})
+    notebook = nbformat.v4.new_notebook(cells=[failed, passed])
+    assert judged_cells(notebook, {"g1": "plan 1", "g2": "plan 2"}) == {"g2": "plan 2"}

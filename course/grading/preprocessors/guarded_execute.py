@@ -19,7 +19,7 @@ from traitlets import Integer
 from course.core.protocol import CHECK_MIMETYPE, PROBE_MIMETYPE
 from course.grading.behaviours import observe_after_kernel
 from course.grading.guards import CELL_TIMEOUT, KERNEL_DIED, NOTEBOOK_TIME_LIMIT, OUTPUT_CUT, STUCK, error_output
-from course.grading.preprocessors.judge_probes import AFTER_KEY
+from course.grading.preprocessors.judge_probes import AFTER_KEY, judged_cells
 from course.grading.preprocessors.prepare_workdir import WORKDIR_KEY, remove_workdir
 from course.grading.preprocessors.split_hidden import PLANS_KEY
 
@@ -129,7 +129,7 @@ class GuardedExecute(Execute):
             if workdir:
                 resources["metadata"]["path"] = autograded
                 try:  # the grader's own observations of the folder the notebook left (``probe.file``, ``after``)
-                    plans = resources.get(PLANS_KEY, {})
+                    plans = judged_cells(nb, resources.get(PLANS_KEY, {}))
                     resources[AFTER_KEY] = observe_after_kernel(Path(workdir), plans, self._sandboxed())
                 finally:
                     remove_workdir(Path(workdir))

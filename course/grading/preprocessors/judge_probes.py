@@ -30,6 +30,12 @@ def probe_messages(cell, grade_id: str) -> list[dict]:
     return [m for m in messages if isinstance(m, dict) and m.get("grade_id") == grade_id]
 
 
+def judged_cells(nb, plans: dict) -> dict:
+    """The plans of the cells the judge will run: not those that already score zero (no observation can help)."""
+    failed = {grade_id_of(cell) for cell in nb.cells if is_graded_test(cell) and scores_zero(cell)}
+    return {grade_id: cell_plan for grade_id, cell_plan in plans.items() if grade_id not in failed}
+
+
 class JudgeProbes(NbGraderPreprocessor):
     """Judge every planned graded cell in the grader's process."""
 
