@@ -3,7 +3,9 @@
 The document is split into its ``##`` sections; the commands a section names in
 backticks are compared with the commands ``.github/workflows/ci.yml`` runs, and
 its test command is run, as CI would run it, in a copy of the folder. Every
-function reads the files of ``folder`` (the notebook's own folder by default).
+function reads the files of ``folder`` (the notebook's own folder by default);
+those whose name ends in ``_of`` take the document's (or the workflow's) text
+instead, so a grader's judge can use them on what it was sent as data.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ import shutil
 from pathlib import Path
 
 from course.checks.ci_run import run_script
-from course.checks.ci_workflow import commands, load_workflow, tool_of
+from course.checks.ci_workflow import commands, load_workflow, parse_workflow, tool_of
 from course.checks.fresh_run import scratch_copy
-from course.core.ways_of_working import headings, template_markdown
+from course.core.ways_of_working import MIN_WORDS, decided_at, headings, template_markdown, uses_term
 
 DOCUMENT = "WAYS-OF-WORKING.md"
 ROLES = {
@@ -39,7 +41,12 @@ def document(folder: str | Path = ".") -> str:
 
 def sections(folder: str | Path = ".") -> dict[str, str]:
     """The document's ## sections: heading -> text (HTML comments left out)."""
-    parts = re.split(r"^## +(.+?)\s*$", document(folder), flags=re.M)
+    return sections_of(document(folder))
+
+
+def sections_of(text: str) -> dict[str, str]:
+    """``sections`` of the document's text."""
+    parts = re.split(r"^## +(.+?)\s*$", text, flags=re.M)
     return {
         heading.strip(): re.sub(r"<!--.*?-->", "", body, flags=re.S).strip()
         for heading, body in zip(parts[1::2], parts[2::2], strict=True)
@@ -53,20 +60,33 @@ def in_order(found: list[str], wanted: list[str]) -> bool:
 
 
 def empty_sections(folder: str | Path = ".") -> list[str]:
-    """The template's headings whose section has fewer than 12 words (a missing section has none)."""
-    text = sections(folder)
-    return [heading for heading in headings() if len(text.get(heading, "").split()) < 12]
+    """The template's headings whose section has fewer than MIN_WORDS (12) words (a missing section has none)."""
+    return empty_sections_of(document(folder))
+
+
+def empty_sections_of(text: str) -> list[str]:
+    """``empty_sections`` of the document's text."""
+    return unwritten_of(text, headings())
 
 
 def placeholders_left(folder: str | Path = ".") -> list[str]:
     """The template's placeholders (and nbgrader's) still in the document."""
-    text = document(folder)
+    return placeholders_left_of(document(folder))
+
+
+def placeholders_left_of(text: str) -> list[str]:
+    """``placeholders_left`` of the document's text."""
     return [mark for mark in PLACEHOLDERS if mark in text]
 
 
 def named_commands(heading: str, folder: str | Path = ".") -> list[str]:
     """The commands a section names in backticks (inline or in a fenced block)."""
-    text = sections(folder).get(heading, "")
+    return named_commands_of(document(folder), heading)
+
+
+def named_commands_of(document_text: str, heading: str) -> list[str]:
+    """``named_commands`` of the document's text."""
+    text = sections_of(document_text).get(heading, "")
     fenced = [line.strip() for block in re.findall(r"```[\w-]*\n(.*?)```", text, re.S) for line in block.splitlines()]
     inline = re.findall(r"`([^`\n]+)`", re.sub(r"```.*?```", "", text, flags=re.S))
     return [" ".join(command.lstrip("$ ").split()) for command in fenced + inline if command.strip()]
@@ -74,12 +94,22 @@ def named_commands(heading: str, folder: str | Path = ".") -> list[str]:
 
 def named(heading: str, tool: str, folder: str | Path = ".") -> list[str]:
     """The ``tool`` commands (such as "pytest" or "ruff check") that the section ``heading`` names."""
-    return [command for command in named_commands(heading, folder) if tool_of(command) == tool]
+    return named_of(document(folder), heading, tool)
+
+
+def named_of(document_text: str, heading: str, tool: str) -> list[str]:
+    """``named`` of the document's text."""
+    return [command for command in named_commands_of(document_text, heading) if tool_of(command) == tool]
 
 
 def first_named(heading: str, tool: str, folder: str | Path = ".") -> str:
     """The first ``tool`` command the section names; a clear error when it names none."""
-    found = named(heading, tool, folder)
+    return first_named_of(document(folder), heading, tool)
+
+
+def first_named_of(document_text: str, heading: str, tool: str) -> str:
+    """``first_named`` of the document's text."""
+    found = named_of(document_text, heading, tool)
     if not found:
         raise ValueError(f"{heading} names no {tool} command in backticks")
     return found[0]
@@ -87,7 +117,16 @@ def first_named(heading: str, tool: str, folder: str | Path = ".") -> str:
 
 def ci_commands(folder: str | Path = ".") -> list[str]:
     """Every command the CI workflow's steps run, with runs of spaces made one."""
-    workflow = load_workflow(Path(folder) / ".github/workflows/ci.yml")
+    return ci_commands_in(load_workflow(Path(folder) / ".github/workflows/ci.yml"))
+
+
+def ci_commands_of(workflow_text: str) -> list[str]:
+    """``ci_commands`` of the workflow's text."""
+    return ci_commands_in(parse_workflow(workflow_text))
+
+
+def ci_commands_in(workflow: dict) -> list[str]:
+    """``ci_commands`` of a parsed workflow."""
     return [
         " ".join(command.split())
         for job in workflow["jobs"].values()
@@ -114,15 +153,25 @@ def test_command_outcome(plant_a_failing_test: bool = False, folder: str | Path 
 
 def roles_named(heading: str = "Who owns what", folder: str | Path = ".") -> list[str]:
     """The team's roles (``ROLES``) that the section names, in ``ROLES``' order."""
-    text = sections(folder).get(heading, "").lower()
+    return roles_named_of(document(folder), heading)
+
+
+def roles_named_of(document_text: str, heading: str = "Who owns what") -> list[str]:
+    """``roles_named`` of the document's text."""
+    text = sections_of(document_text).get(heading, "").lower()
     return [role for role, pattern in ROLES.items() if re.search(pattern, text)]
 
 
 def owner_cells(folder: str | Path = ".") -> list[str]:
     """The owner column of the first table in Who owns what (empty when there is no such table)."""
+    return owner_cells_of(document(folder))
+
+
+def owner_cells_of(document_text: str) -> list[str]:
+    """``owner_cells`` of the document's text."""
     rows = [
         line.strip().strip("|").split("|")
-        for line in sections(folder).get("Who owns what", "").splitlines()
+        for line in sections_of(document_text).get("Who owns what", "").splitlines()
         if line.strip().startswith("|")
     ]
     if len(rows) < 3:
@@ -135,3 +184,23 @@ def owner_cells(folder: str | Path = ".") -> list[str]:
 def names_a_role(cell: str) -> bool:
     """Whether ``cell`` names one of the team's roles."""
     return any(re.search(pattern, cell.lower()) for pattern in ROLES.values())
+
+
+def unwritten_of(document_text: str, wanted: list[str]) -> list[str]:
+    """The ``wanted`` sections that are missing or have fewer than MIN_WORDS words (comments left out)."""
+    found = sections_of(document_text)
+    return [heading for heading in wanted if len(found.get(heading, "").split()) < MIN_WORDS]
+
+
+def undecided_of(document_text: str, slug: str) -> list[str]:
+    """What step ``slug`` decided that its sections do not say yet: ``"heading: term"`` per missing term.
+
+    The terms are ``course.core.ways_of_working``'s for the step; a term counts in any of its spellings.
+    """
+    found = sections_of(document_text)
+    return [
+        f"{heading}: {spellings[0]}"
+        for heading, terms in decided_at(slug).items()
+        for spellings in terms
+        if not uses_term(found.get(heading, ""), spellings)
+    ]

@@ -34,13 +34,20 @@ class WorkflowError(ValueError):
 
 def load_workflow(path: str | Path) -> dict:
     """The workflow at ``path`` as a dict, with ``on`` as a key (YAML 1.1 reads a bare ``on`` as True)."""
-    import yaml
-
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise WorkflowError(f"no workflow at {path}") from None
+    return parse_workflow(text, str(path))
+
+
+def parse_workflow(text: str, path: str = ".github/workflows/ci.yml") -> dict:
+    """A workflow's text as a dict, as ``load_workflow`` reads it (``path`` only names it in errors)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise WorkflowError(f"{path} is not valid YAML: {str(error).splitlines()[0]}") from None
     if not isinstance(data, dict):

@@ -3,7 +3,8 @@
 The gates are judged by running them: on the learner's folder as it is, and on
 scratch copies of it with one small, realistic problem planted (``PLANTS``), where
 a gate that is switched on must fail. Every function reads the files of ``folder``
-(the notebook's own folder by default).
+(the notebook's own folder by default); those whose name ends in ``_of`` take a
+file's text instead, so a grader's judge can use them on what it was sent as data.
 """
 
 from __future__ import annotations
@@ -81,7 +82,12 @@ def pyproject(folder: str | Path = ".") -> dict[str, Any]:
 
 def selected_rules(folder: str | Path = ".") -> set[str]:
     """The ruff rules pyproject.toml selects: select (in [tool.ruff.lint] or [tool.ruff]) and extend-select."""
-    ruff = pyproject(folder)["tool"]["ruff"]
+    return selected_rules_of((Path(folder) / "pyproject.toml").read_text())
+
+
+def selected_rules_of(pyproject_text: str) -> set[str]:
+    """``selected_rules`` of the text of a pyproject.toml."""
+    ruff = tomllib.loads(pyproject_text)["tool"]["ruff"]
     lint = ruff.get("lint", {})
     return set(lint.get("select", ruff.get("select", []))) | set(lint.get("extend-select", []))
 
@@ -99,7 +105,12 @@ def comments_switching_off(word: str, folder: str | Path = ".") -> list[str]:
 
 def pre_commit(folder: str | Path = ".") -> list[dict[str, Any]]:
     """The repos of .pre-commit-config.yaml that come from astral-sh/ruff-pre-commit."""
-    config = yaml.safe_load((Path(folder) / ".pre-commit-config.yaml").read_text())
+    return pre_commit_of((Path(folder) / ".pre-commit-config.yaml").read_text())
+
+
+def pre_commit_of(config_text: str) -> list[dict[str, Any]]:
+    """``pre_commit`` of the text of a .pre-commit-config.yaml."""
+    config = yaml.safe_load(config_text)
     if not isinstance(config, dict) or not isinstance(config.get("repos"), list):
         raise ValueError(f".pre-commit-config.yaml holds {type(config).__name__}, not a mapping with a repos: list")
     return [
@@ -111,7 +122,12 @@ def pre_commit(folder: str | Path = ".") -> list[dict[str, Any]]:
 
 def ruff_rev(folder: str | Path = ".") -> str:
     """The rev that pins ruff's hooks."""
-    repos = pre_commit(folder)
+    return ruff_rev_of((Path(folder) / ".pre-commit-config.yaml").read_text())
+
+
+def ruff_rev_of(config_text: str) -> str:
+    """``ruff_rev`` of the text of a .pre-commit-config.yaml."""
+    repos = pre_commit_of(config_text)
     if not repos:
         raise ValueError(".pre-commit-config.yaml has no repo: https://github.com/astral-sh/ruff-pre-commit")
     return str(repos[0].get("rev", ""))
@@ -124,19 +140,34 @@ def _hook_id(hook: dict[str, Any]) -> str:
 
 def ruff_hook_ids(folder: str | Path = ".") -> list[str]:
     """The ids of ruff's pre-commit hooks, in order."""
-    return [_hook_id(hook) for repo in pre_commit(folder) for hook in repo.get("hooks", [])]
+    return ruff_hook_ids_of((Path(folder) / ".pre-commit-config.yaml").read_text())
+
+
+def ruff_hook_ids_of(config_text: str) -> list[str]:
+    """``ruff_hook_ids`` of the text of a .pre-commit-config.yaml."""
+    return [_hook_id(hook) for repo in pre_commit_of(config_text) for hook in repo.get("hooks", [])]
 
 
 def ruff_requirement(folder: str | Path = ".") -> SpecifierSet:
     """The ruff requirement of pyproject.toml's optional dependencies (the team's tools)."""
-    extras = pyproject(folder)["project"].get("optional-dependencies", {})
+    return ruff_requirement_of((Path(folder) / "pyproject.toml").read_text())
+
+
+def ruff_requirement_of(pyproject_text: str) -> SpecifierSet:
+    """``ruff_requirement`` of the text of a pyproject.toml."""
+    extras = tomllib.loads(pyproject_text)["project"].get("optional-dependencies", {})
     found = [Requirement(line) for lines in extras.values() for line in lines if Requirement(line).name == "ruff"]
     return found[0].specifier if found else SpecifierSet("==0")  # none: nothing matches
 
 
 def fix_runs_before_format(folder: str | Path = ".") -> bool:
     """Whether every ``ruff-check --fix`` hook runs before ruff-format (ValueError when there is no ruff-format)."""
-    hooks = [hook for repo in pre_commit(folder) for hook in repo.get("hooks", [])]
+    return fix_runs_before_format_of((Path(folder) / ".pre-commit-config.yaml").read_text())
+
+
+def fix_runs_before_format_of(config_text: str) -> bool:
+    """``fix_runs_before_format`` of the text of a .pre-commit-config.yaml."""
+    hooks = [hook for repo in pre_commit_of(config_text) for hook in repo.get("hooks", [])]
     ids = [_hook_id(hook) for hook in hooks]
     fixing = [i for i, hook in enumerate(hooks) if ids[i] == "ruff-check" and "--fix" in hook.get("args", [])]
     return all(i < ids.index("ruff-format") for i in fixing)
@@ -160,9 +191,14 @@ def checklist(folder: str | Path = ".") -> str:
 
 def boxes(ticked: bool = False, folder: str | Path = ".") -> list[str]:
     """The checklist's items with an open box (``- [ ] ...``), or with a ticked one (``- [x] ...``)."""
+    return boxes_of(checklist(folder), ticked)
+
+
+def boxes_of(checklist_text: str, ticked: bool = False) -> list[str]:
+    """``boxes`` of the text of a checklist."""
     mark = "[xX]" if ticked else " "
     return [
         line.split("]", 1)[1].strip()
-        for line in checklist(folder).splitlines()
+        for line in checklist_text.splitlines()
         if re.match(rf"^\s*[-*] \[{mark}\] ", line)
     ]

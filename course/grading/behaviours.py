@@ -76,7 +76,7 @@ def run_after(workdir: Path, function: str, arguments: dict, sandboxed: bool) ->
         except FolderTooLarge as error:
             return {"error": f"ProbeError: {error}"}
         request = json.dumps({"function": function, "arguments": arguments})
-        command = [sys.executable, "-m", "course.checks.behaviour", request]
+        command = [sys.executable, "-I", "-m", "course.checks.behaviour", request]  # -I: nothing from the folder
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
         env.pop("NBGRADER_EXECUTION", None)
         if sandboxed:

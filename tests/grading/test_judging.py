@@ -166,3 +166,15 @@ def test_cells_that_ask_for_the_same_after_run_share_one_run(tmp_path, monkeypat
     observed = behaviours.observe_after_kernel(tmp_path, {"a": first, "b": second}, sandboxed=False)
     assert len(calls) == 1 and observed["a"]["fresh"] == observed["b"]["again"] == {"value": 1}
     assert observed["a"]["notes"]["error"].startswith("FileNotFoundError")
+
+
+@pytest.mark.parametrize("sandboxed", [False, bool(shutil.which("bwrap"))])
+def test_modules_the_notebook_left_in_the_folder_never_load_into_an_after_run(tmp_path, sandboxed):
+    for package in ("course", "course/checks"):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text("")
+    (tmp_path / "course/checks/probe.py").write_text("def plain(value, depth=0):\n    return 'forged'\n")
+    (tmp_path / "course/checks/plain_data.py").write_text("def plain(value, depth=0):\n    return 'forged'\n")
+    (tmp_path / "json.py").write_text("raise SystemExit('a learner json module ran')\n")
+    outcome = run_after(tmp_path, "course.checks.probe:plain", {"value": [1]}, sandboxed=sandboxed)
+    assert outcome == {"value": [1]}
