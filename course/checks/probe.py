@@ -57,13 +57,13 @@ def read_file(folder: Path, relative: str) -> dict:
     """The observation of a file probe: the text of ``folder/relative``, read as data.
 
     A link, a folder, a missing file or one past ``MAX_FILE_BYTES`` is an error
-    observation; the path is never followed through a link at its last part.
+    observation; no part of the path is followed through a link.
     """
-    if Path(relative).is_absolute() or ".." in Path(relative).parts:
+    parts = Path(relative).parts
+    if not parts or Path(relative).is_absolute() or ".." in parts:
         return {"error": f"ProbeError: {relative} is not inside the step's folder"}
-    path = folder / relative
     try:
-        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+        handle = _open_inside(folder, parts)
     except OSError as error:
         return {"error": f"FileNotFoundError: {relative}: {error.strerror}"}
     try:
@@ -76,6 +76,20 @@ def read_file(folder: Path, relative: str) -> dict:
     finally:
         os.close(handle)
     return {"value": data.decode("utf-8", errors="replace")}
+
+
+def _open_inside(folder: Path, parts: tuple[str, ...]) -> int:
+    """Open ``folder/parts...`` one part at a time, each folder and the file itself refused when a link."""
+    nonblocking = getattr(os, "O_NONBLOCK", 0)
+    handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for part in parts[:-1]:
+            inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=handle)
+            os.close(handle)
+            handle = inner
+        return os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | nonblocking, dir_fd=handle)
+    finally:
+        os.close(handle)
 
 
 class Probe:

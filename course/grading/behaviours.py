@@ -7,6 +7,9 @@ step's files: for each one the grader copies the folder as the notebook left it
 (folders and regular files only, up to ``MAX_COPY_BYTES``) and runs
 ``python -m course.checks.behaviour`` there, in the same sandbox and under the same
 limits as a kernel when grading is sandboxed, and reads back the last line it printed.
+Each run may take ``AFTER_TIMEOUT`` seconds and all of a notebook's runs ``AFTER_BUDGET``;
+a run past either is an observation that starts with ``TIMED_OUT``, which
+``JudgeProbes`` turns into a ``timeout`` status.
 Nothing the learner left behind is run in the grader's own process.
 """
 
@@ -20,6 +23,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from course.checks.behaviour import RESULT_MARK
@@ -28,6 +32,8 @@ from course.grading.judging import Plan
 from course.grading.sandbox import BWRAP_ENV, SCRATCH_PREFIX, bwrap_command, hand_over
 
 AFTER_TIMEOUT = 300  # seconds for one ``after`` run
+AFTER_BUDGET = 600  # seconds for all the ``after`` runs of one notebook
+TIMED_OUT = "TimeoutError: "  # how a timed-out run's observation starts
 MAX_COPY_BYTES = 200 << 20  # what a step folder may hold for an ``after`` run
 TAIL_BYTES = 1 << 20  # of the run's output, only the end is read
 
@@ -54,6 +60,7 @@ def observe_after_kernel(workdir: Path, plans: dict[str, Plan], sandboxed: bool)
     """grade_id -> name -> observation, for every ``file`` and ``after`` probe of ``plans``."""
     observed: dict[str, dict] = {}
     runs: dict[str, dict] = {}  # cells that ask for the same run share it: the folder is the same
+    deadline = time.monotonic() + AFTER_BUDGET
     for grade_id, cell_plan in plans.items():
         seen = observed.setdefault(grade_id, {})
         for name, relative in cell_plan.files.items():
@@ -61,12 +68,17 @@ def observe_after_kernel(workdir: Path, plans: dict[str, Plan], sandboxed: bool)
         for name, (function, arguments) in cell_plan.afters.items():
             key = json.dumps([function, arguments], sort_keys=True)
             if key not in runs:
-                runs[key] = run_after(workdir, function, arguments, sandboxed)
+                left = deadline - time.monotonic()
+                runs[key] = (
+                    run_after(workdir, function, arguments, sandboxed, timeout=min(AFTER_TIMEOUT, left))
+                    if left >= 1
+                    else {"error": f"{TIMED_OUT}the notebook's checks used up their {AFTER_BUDGET} s"}
+                )
             seen[name] = runs[key]
     return observed
 
 
-def run_after(workdir: Path, function: str, arguments: dict, sandboxed: bool) -> dict:
+def run_after(workdir: Path, function: str, arguments: dict, sandboxed: bool, timeout: float = AFTER_TIMEOUT) -> dict:
     """``function(**arguments)`` run in a fresh (sandboxed) Python on a copy of ``workdir``."""
     copy = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
     private = Path(tempfile.mkdtemp(prefix="course-after-"))
@@ -84,24 +96,24 @@ def run_after(workdir: Path, function: str, arguments: dict, sandboxed: bool) ->
             hand_over(str(private))
             command = bwrap_command(str(copy), str(private), env) + command
             env = dict(BWRAP_ENV)
-        return _run(command, copy, env)
+        return _run(command, copy, env, timeout)
     finally:
         shutil.rmtree(copy, ignore_errors=True)
         shutil.rmtree(private, ignore_errors=True)
 
 
-def _run(command: list[str], cwd: Path, env: dict) -> dict:
+def _run(command: list[str], cwd: Path, env: dict, timeout: float) -> dict:
     """Run ``command``, keep only the end of its output, and read the result line from it."""
     with tempfile.TemporaryFile() as output:
         process = subprocess.Popen(
             command, cwd=cwd, env=env, stdout=output, stderr=subprocess.DEVNULL, start_new_session=True
         )
         try:
-            process.wait(timeout=AFTER_TIMEOUT)
+            process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-            return {"error": f"TimeoutError: still running after {AFTER_TIMEOUT} s"}
+            return {"error": f"{TIMED_OUT}still running after {timeout:.0f} s"}
         finally:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)

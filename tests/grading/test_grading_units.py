@@ -504,3 +504,11 @@ def test_the_grader_runs_no_after_probe_for_a_cell_that_already_failed():
     passed = nbformat.v4.new_code_cell("y", metadata={"nbgrader": {"grade": True, "grade_id": "g2"}})
     notebook = nbformat.v4.new_notebook(cells=[failed, passed])
     assert judged_cells(notebook, {"g1": "plan 1", "g2": "plan 2"}) == {"g2": "plan 2"}
+
+
+def test_an_after_run_that_timed_out_is_a_named_timeout():
+    from course.grading.guards import CELL_TIMEOUT
+
+    late = {"notes": {"error": "TimeoutError: still running after 300 s"}}
+    cell = judged(lambda draw: ([probe_output(draw)], []), late)
+    assert {name for name, _ in errors_of(cell)} == {CELL_TIMEOUT, HIDDEN_FAILED}

@@ -133,8 +133,15 @@ def test_file_probes_read_regular_files_as_data_and_follow_no_link(tmp_path):
     (tmp_path / "secret").write_text("private")
     (tmp_path / "link.md").symlink_to(tmp_path / "secret")
     os.mkfifo(tmp_path / "pipe.md")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "notes.md").write_text("deeper")
+    private = tmp_path.parent / f"{tmp_path.name}-private"
+    private.mkdir()
+    (private / "notes.md").write_text("private")
+    (tmp_path / "linked").symlink_to(private)
     assert read_file(tmp_path, "notes.md") == {"value": "ok"}
-    for name in ("link.md", "pipe.md", "big.md", "missing.md", "../secret", "/etc/passwd"):
+    assert read_file(tmp_path, "docs/notes.md") == {"value": "deeper"}
+    for name in ("link.md", "pipe.md", "big.md", "missing.md", "../secret", "/etc/passwd", "linked/notes.md", ""):
         outcome = read_file(tmp_path, name)
         assert set(outcome) == {"error"} and "private" not in outcome["error"], name
 
@@ -160,7 +167,7 @@ def test_cells_that_ask_for_the_same_after_run_share_one_run(tmp_path, monkeypat
     from course.grading import behaviours
 
     calls = []
-    monkeypatch.setattr(behaviours, "run_after", lambda *args: calls.append(args) or {"value": len(calls)})
+    monkeypatch.setattr(behaviours, "run_after", lambda *args, **kwargs: calls.append(args) or {"value": len(calls)})
     first, _ = plan("a", CELL)
     second, _ = plan("b", CELL.replace('"fresh"', '"again"'))
     observed = behaviours.observe_after_kernel(tmp_path, {"a": first, "b": second}, sandboxed=False)
@@ -178,3 +185,14 @@ def test_modules_the_notebook_left_in_the_folder_never_load_into_an_after_run(tm
     (tmp_path / "json.py").write_text("raise SystemExit('a learner json module ran')\n")
     outcome = run_after(tmp_path, "course.checks.probe:plain", {"value": [1]}, sandboxed=sandboxed)
     assert outcome == {"value": [1]}
+
+
+def test_slow_after_runs_are_stopped_and_a_notebook_has_a_budget_for_them(tmp_path, monkeypatch):
+    from course.grading import behaviours
+
+    slow = run_after(tmp_path, "course.checks.probe:plain", {"value": 1}, sandboxed=False, timeout=0.01)
+    assert slow["error"].startswith(behaviours.TIMED_OUT)
+    monkeypatch.setattr(behaviours, "AFTER_BUDGET", 0)
+    cell_plan, _ = plan("a", CELL)
+    observed = behaviours.observe_after_kernel(tmp_path, {"a": cell_plan}, sandboxed=False)
+    assert observed["a"]["fresh"]["error"].startswith(behaviours.TIMED_OUT + "the notebook's checks used up")

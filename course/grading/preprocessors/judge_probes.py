@@ -17,9 +17,11 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from course.core.catalog import find_step
 from course.core.cells import grade_id_of, is_graded_test
 from course.core.protocol import PROBE_MIMETYPE
-from course.grading.guards import HIDDEN_FAILED, INTEGRITY_ERROR, error_output, scores_zero
+from course.grading.behaviours import TIMED_OUT
+from course.grading.guards import CELL_TIMEOUT, HIDDEN_FAILED, INTEGRITY_ERROR, error_output, scores_zero
 from course.grading.judging import judge
 from course.grading.preprocessors.split_hidden import PLANS_KEY
+from course.grading.result import listed
 
 AFTER_KEY = "course_observed_after"  # in nbgrader's resources: grade_id -> name -> observation
 JUDGED_KEY = "course_judged"  # in a graded cell's metadata: {"passed": bool, "lines": [...]}
@@ -28,6 +30,10 @@ JUDGED_KEY = "course_judged"  # in a graded cell's metadata: {"passed": bool, "l
 def probe_messages(cell, grade_id: str) -> list[dict]:
     messages = [out["data"][PROBE_MIMETYPE] for out in cell.get("outputs", []) if PROBE_MIMETYPE in out.get("data", {})]
     return [m for m in messages if isinstance(m, dict) and m.get("grade_id") == grade_id]
+
+
+def _timed_out(entry) -> bool:
+    return isinstance(entry, dict) and str(entry.get("error", "")).startswith(TIMED_OUT)
 
 
 def judged_cells(nb, plans: dict) -> dict:
@@ -63,6 +69,9 @@ class JudgeProbes(NbGraderPreprocessor):
             seen = messages[0].get("seen")
             observed = dict(seen) if isinstance(seen, dict) else {}
             observed.update(after.get(cell_plan.grade_id, {}))
+            late = [name for name, entry in after.get(cell_plan.grade_id, {}).items() if _timed_out(entry)]
+            if late:  # the learner's files made the grader's own run of a check too slow: a named timeout
+                cell.outputs.insert(0, error_output(CELL_TIMEOUT, f"the grader's run of {listed(late)} took too long"))
             verdict = judge(cell_plan, observed, reference)
             if not verdict.passed:
                 failed = sum(not line["passed"] for line in verdict.lines)
