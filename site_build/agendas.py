@@ -9,6 +9,12 @@ the gap becomes catch-up time; a step longer than a whole session gets a
 session to itself and pushes the rest of the day back. Steps that do not fit
 in the format are listed as the self-paced follow-up.
 
+Every format holds the team's ways-of-working document (course/core/ways_of_working.py):
+each step's row shows its part of the document inside its pair work (step 0's is the
+first draft), and the last day closes with a retrospective that is the closing review
+of the document (``CLOSING_REVIEW``). ``ways_of_working_moments`` finds both;
+tests/site/test_site_agendas.py holds every format to them.
+
 Nothing here is written by hand per step: add a step to the registry and
 every agenda changes at the next site build.
 """
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from course.core import ways_of_working
 from course.core.catalog import Step
 
 PLENARY = "plenary"
@@ -31,9 +38,25 @@ BRIEF_MINUTES = 3
 DEBRIEF_MINUTES = 5
 
 
+# The part of a step's pair work that writes its section of the ways-of-working document, and
+# the closing review every format ends with (in its last retrospective's title).
+WAYS_OF_WORKING = "ways of working"
+FIRST_DRAFT = "ways of working, first draft"
+CLOSING_REVIEW = "closing review of the ways-of-working document"
+
+
 def step_parts(step: Step) -> tuple[tuple[str, int], ...]:
-    """What happens in a step's block, with minutes: the brief, the pair work, the debrief."""
-    return (("brief", BRIEF_MINUTES), ("pair work", step.minutes), ("debrief", DEBRIEF_MINUTES))
+    """What happens in a step's block, with minutes: the brief, the pair work, the debrief.
+
+    The pair work of a step that writes a part of the ways-of-working document shows that
+    part on its own (its minutes are inside the registry's, not added to them).
+    """
+    part = ways_of_working.part_of(step.slug)
+    own = part.minutes if part is not None and part.minutes and part.minutes < step.minutes else 0
+    work: tuple[tuple[str, int], ...] = (("pair work", step.minutes - own),)
+    if own:
+        work += ((FIRST_DRAFT if step.slug == ways_of_working.DRAFT_STEP else WAYS_OF_WORKING, own),)
+    return (("brief", BRIEF_MINUTES), *work, ("debrief", DEBRIEF_MINUTES))
 
 
 def step_block_minutes(step: Step) -> int:
@@ -50,7 +73,7 @@ class Block:
     kind: str
     title: str
     step: Step | None = None
-    parts: tuple[tuple[str, int], ...] = ()  # a step's brief, pair work and debrief
+    parts: tuple[tuple[str, int], ...] = ()  # a step's brief, pair work (its ways of working apart) and debrief
 
     @property
     def end(self) -> int:
@@ -138,7 +161,7 @@ TASTER = WorkshopFormat(
             sessions=(95,),
             breaks=(),
             closing=(
-                ("Retrospective, the 10-minute version", 10),
+                (f"Retrospective, the 10-minute version: the {CLOSING_REVIEW}, one change to it", 10),
                 ("Close: what the rest of the course covers, how to go on self-paced", 5),
             ),
         ),
@@ -160,7 +183,7 @@ ONE_DAY = WorkshopFormat(
             opening=_WELCOME,
             sessions=_DAY_1_SESSIONS,
             breaks=_DAY_1_BREAKS,
-            closing=(("Retrospective, 30 minutes: one change for your team's ways of working", 30),),
+            closing=((f"Retrospective, 30 minutes: the {CLOSING_REVIEW}, one change to it", 30),),
         ),
     ),
 )
@@ -182,7 +205,7 @@ TWO_DAY = WorkshopFormat(
             opening=("Recap of day 1, engineers move to a new trio, open questions", 15),
             sessions=(105, 110, 110, 50),  # with the breaks below: 8:45 to 17:00
             breaks=(_COFFEE, ("Lunch", 45), _COFFEE),
-            closing=(("Retrospective, 30 minutes: your team's ways of working", 30),),
+            closing=((f"Retrospective, 30 minutes: the {CLOSING_REVIEW}, one change to it", 30),),
             start=8 * 60 + 45,
         ),
     ),
@@ -236,6 +259,14 @@ def build_agenda(workshop: WorkshopFormat, steps: list[Step]) -> Agenda:
         start = frame.start if frame.start is not None else workshop.clock_start or 0
         days.append(plan_day(frame, queue, start))
     return Agenda(workshop, tuple(days), tuple(queue))
+
+
+def ways_of_working_moments(agenda: Agenda) -> tuple[Block | None, Block | None]:
+    """The block that writes the document's first draft (step 0's) and the closing review, as the agenda runs them."""
+    blocks = [block for day in agenda.days for block in day.blocks]
+    draft = next((b for b in blocks if any(name == FIRST_DRAFT for name, _ in b.parts)), None)
+    review = next((b for b in reversed(blocks) if b.kind == PLENARY and CLOSING_REVIEW in b.title), None)
+    return draft, review
 
 
 def format_time(minutes: int, clock: bool) -> str:

@@ -36,6 +36,7 @@ from site_build.agendas import (  # noqa: E402
     format_time,
     step_block_minutes,
 )
+from site_build.agreement import growth_table, step_part  # noqa: E402
 
 # The H2 sections every step page has, in this order (tests/site/test_site.py checks it).
 # Learners read these pages; what is for facilitators only is on the step's facilitator page.
@@ -328,6 +329,14 @@ MARKERS: dict[str, tuple[str, Callable[[Context], str]]] = {
     "ways-of-working-template": (
         "the bare ways-of-working template (course/core/ways_of_working.py)",
         ways_of_working_template,
+    ),
+    "ways-of-working-growth": (
+        "every step with what it writes in the ways-of-working document, and its minutes",
+        lambda context: growth_table(context.steps, context.link),
+    ),
+    "ways-of-working-part": (
+        "on a step page: the step's part of the ways-of-working document and what its check reads",
+        _on_step_page(step_part),
     ),
     "markers-table": ("this table", markers_table),
 }

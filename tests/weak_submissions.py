@@ -17,7 +17,21 @@ from course.core.cells import BEGIN_SOLUTION, END_SOLUTION, grade_id_of
 
 # step slug -> list of (learner id, answer cell grade_id, weak solution code, cells that must score 0)
 WEAK = {
+    "01-reproducible": [
+        (
+            "weak-trust-without-a-checksum",  # a Data we trust that decides nothing
+            "step01_ways_of_working_file#0",
+            "We only use good data that we trust, and we look at it carefully together before we train a model.",
+            ["step01_ways_of_working"],
+        ),
+    ],
     "02-safety-net": [
+        (
+            "weak-tests-in-three-words",  # Tests we expect, too short to be an agreement
+            "step02_ways_of_working_file",
+            "We test everything.",
+            ["step02_ways_of_working"],
+        ),
         (
             "weak-asserts-nothing",
             "step02_compare",
@@ -200,6 +214,13 @@ WEAK = {
             ),
             ["step09_bad_input_exit_codes"],
         ),
+        (
+            "weak-artifacts-without-what-they-are",  # Models and artifacts that says where, not what or when
+            "step09_ways_of_working_file",
+            "Training saves the model in the artifacts folder, and we keep it there so that the service can load "
+            "it later.",
+            ["step09_ways_of_working"],
+        ),
     ],
     "10-service": [
         (
@@ -255,14 +276,14 @@ WEAK = {
     "12-ways-of-working": [
         (
             "weak-one-test-file",  # names a test command that runs a fraction of the tests
-            "step12_ways_of_working_file#5",
+            "step12_ways_of_working_file#3",  # regions: title, Who owns what, Coding standards, Tests, Done
             "We run `python -m pytest tests/test_features.py` before every pull request, and every new "
             "function comes with unit tests of its own.",
             ["step12_test_command_runs"],
         ),
         (
             "weak-other-linters",  # names tools the team's CI does not run
-            "step12_ways_of_working_file#3",
+            "step12_ways_of_working_file#2",
             "We format with `black .` and lint with `flake8 penguins`; public functions have type hints and "
             "a docstring, and read no global state.",
             ["step12_standards_match_ci"],

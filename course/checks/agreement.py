@@ -1,4 +1,8 @@
-"""Step 12's checks: the team's agreement, WAYS-OF-WORKING.md, read against its template and the CI workflow.
+"""The team's agreement, WAYS-OF-WORKING.md: read against its template, the CI workflow and each step's part.
+
+Every step's ``stepNN_ways_of_working`` check reads the document with ``unwritten_of`` and
+``undecided_of`` (the sections so far, written, saying what the step decided, from
+``course.core.ways_of_working``); step 12's checks read it against the code.
 
 The document is split into its ``##`` sections; the commands a section names in
 backticks are compared with the commands ``.github/workflows/ci.yml`` runs, and

@@ -139,9 +139,17 @@ def test_release_gives_a_writefile_answer_its_files_stub_and_leaves_python_alone
 
 
 FILE_ANSWERS = [
-    ("07", {".toml"}),
-    ("08", {".toml"}),
-    ("10", {".html"}),
+    ("00", {".md"}),  # every step writes its part of WAYS-OF-WORKING.md (course/core/ways_of_working.py)
+    ("01", {".md"}),
+    ("02", {".md"}),
+    ("03", {".md"}),
+    ("04", {".md"}),
+    ("05", {".md"}),
+    ("06", {".md"}),
+    ("07", {".toml", ".md"}),
+    ("08", {".toml", ".md"}),
+    ("09", {".md"}),
+    ("10", {".html", ".md"}),
     ("11", {".md", ".toml", ".yaml", ".yml"}),
     ("12", {".md"}),
 ]

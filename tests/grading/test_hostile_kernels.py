@@ -49,6 +49,15 @@ from IPython.display import display
 for i in range(3000):
     display({{{CHECK_MIMETYPE!r}: {{"grade_id": "x", "passed": True, "pad": "y" * 100_000}}}}, raw=True)
 """
+# a raw message, signed with the kernel's own key, whose JSON is nested past Python's recursion limit
+DEEP_MESSAGE = """
+publisher = get_ipython().display_pub
+session = publisher.session
+header = session.msg_header("display_data")
+deep = "[" * 200000 + "]" * 200000
+parts = [session.pack(header), session.pack({}), b"{}", ('{"data": {"text/plain": ' + deep + "}}").encode()]
+publisher.pub_socket.send_multipart([b"display_data", b"<IDS|MSG>", session.sign(parts), *parts])
+"""
 SNOOP = """
 import glob
 def readable(path):
@@ -101,6 +110,7 @@ def hostile(tmp_path_factory):
     write(here("floods"), with_first_answer(FLOOD))
     write(here("check-floods"), with_first_answer(CHECK_FLOOD))
     write(here("snoops"), with_first_answer(SNOOP))
+    write(here("deep-message"), with_first_answer(DEEP_MESSAGE))
     # check.py, not all of course/: other work may edit the package while the batch runs
     before = {"course": tree_hash(PACKAGE_DIR / "checks"), "solutions": tree_hash(REPO_DIR / "solutions")}
     out = base / "out"
@@ -172,6 +182,12 @@ def test_the_kernel_cannot_read_shadow_or_the_graders_environment(hostile):
     assert hostile["rows"]["snoops"]["score"] == str(STEP.points)
     for page in [*hostile["out"].rglob("*.ipynb"), *hostile["out"].rglob("*.html")]:
         assert MARKER_VALUE not in page.read_text(), page
+
+
+def test_a_message_the_grader_cannot_read_is_dropped_and_the_rest_graded(hostile):
+    row = hostile["rows"]["deep-message"]
+    assert "output-flood" in row["status"] and "grading-error" not in row["status"], row["status"]
+    assert row["score"] == str(STEP.points)
 
 
 def test_the_graders_memory_stays_reasonable(hostile):

@@ -7,20 +7,25 @@ import re
 
 import pytest
 
+from course.core import ways_of_working
 from course.core.catalog import SITE_DIR, Step, load_steps
 from site_build.agendas import (
     BREAK,
     BRIEF_MINUTES,
     CATCH_UP,
+    CLOSING_REVIEW,
     DEBRIEF_MINUTES,
+    FIRST_DRAFT,
     FORMATS,
     ONE_DAY,
     STEP,
     TASTER,
     TWO_DAY,
+    WAYS_OF_WORKING,
     build_agenda,
     format_time,
     step_block_minutes,
+    ways_of_working_moments,
 )
 from site_build.hooks import Context, agenda_markdown
 
@@ -144,7 +149,7 @@ def test_every_activity_that_names_its_length_gets_that_length(agenda):
 
 def test_the_retrospectives_take_the_time_the_agendas_give_them():
     page = (SITE_DIR / "kit" / "retrospective.md").read_text()
-    table = re.search(r"^## Thirty minutes, five moves\n(.*?)^\*\*The 10-minute version", page, re.M | re.S).group(1)
+    table = re.search(r"^## Thirty minutes, six moves\n(.*?)^\*\*The 10-minute version", page, re.M | re.S).group(1)
     assert sum(int(minutes) for minutes in re.findall(r"^\| (\d+) \|", table, re.M)) == 30
     short = re.search(r"\*\*The 10-minute version\*\*.*?(?=\n\n)", page, re.S).group(0)
     spoken = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
@@ -154,3 +159,30 @@ def test_the_retrospectives_take_the_time_the_agendas_give_them():
     for agenda in AGENDAS[1:]:
         closing = agenda.days[-1].blocks[-1]
         assert "Retrospective" in closing.title and closing.minutes == 30
+
+
+# The team's ways-of-working document: every format drafts it in step 0 and reviews it at the close.
+@pytest.mark.parametrize("agenda", AGENDAS, ids=[f.slug for f in FORMATS])
+def test_every_agenda_holds_the_first_draft_and_the_closing_review(agenda):
+    draft, review = ways_of_working_moments(agenda)
+    assert draft is not None and draft.step.slug == ways_of_working.DRAFT_STEP, "no first draft of the document"
+    assert review is not None, "no closing review of the document"
+    last_day = agenda.days[-1]
+    assert review in last_day.blocks and review.start >= max(b.end for b in last_day.blocks if b.kind == STEP)
+    markdown = agenda_markdown(agenda, Context(STEPS, "kit/agendas.md", None))
+    assert f"{FIRST_DRAFT} {ways_of_working.part_of(draft.step.slug).minutes} min" in markdown
+    assert CLOSING_REVIEW in markdown
+
+
+@pytest.mark.parametrize("agenda", AGENDAS, ids=[f.slug for f in FORMATS])
+def test_each_step_row_shows_its_part_of_the_document_inside_its_pair_work(agenda):
+    for day in agenda.days:
+        for block in day.blocks:
+            if block.kind != STEP:
+                continue
+            part = ways_of_working.part_of(block.step.slug)
+            named = dict(block.parts)
+            if part is not None and part.minutes:
+                label = FIRST_DRAFT if block.step.slug == ways_of_working.DRAFT_STEP else WAYS_OF_WORKING
+                assert named[label] == part.minutes, block.title
+                assert named["pair work"] + named[label] == block.step.minutes, "the part is inside the budget"

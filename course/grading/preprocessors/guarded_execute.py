@@ -29,6 +29,16 @@ STDERR_KEPT = 1000  # characters of stderr kept past the cap: nbgrader scores a 
 ERRORS_KEPT = 20  # error outputs kept per cell (one is enough to score it zero)
 ERROR_CHARS = 2000  # characters kept of an error's name, value and each traceback line
 TRACEBACK_LINES = 100
+# What a message the grader cannot read becomes: no parent, so nbclient ignores it.
+UNREADABLE = {
+    "header": {"msg_type": "unreadable"},
+    "msg_type": "unreadable",
+    "msg_id": "",
+    "parent_header": {},
+    "metadata": {},
+    "content": {},
+    "buffers": [],
+}
 
 
 def trimmed(text, limit: int = ERROR_CHARS) -> str:
@@ -185,6 +195,27 @@ class GuardedExecute(Execute):
     async def _async_handle_timeout(self, timeout, cell=None):
         self._interrupted = True
         return await super()._async_handle_timeout(timeout, cell)
+
+    async def async_start_new_kernel_client(self):
+        client = await super().async_start_new_kernel_client()
+        client.session.deserialize = self._guarded_deserialize(client.session.deserialize)
+        return client
+
+    # nbclient binds its sync twin to its own coroutine: bind ours, which nbconvert's preprocess calls
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
+    def _guarded_deserialize(self, deserialize):
+        """``deserialize``, turning a message the grader cannot read (JSON nested past Python's recursion
+        limit, a broken header) into one nbclient ignores, counted as cut output."""
+
+        def guarded(msg_list, content=True, copy=True):
+            try:
+                return deserialize(msg_list, content=content, copy=copy)
+            except (RecursionError, ValueError, KeyError, TypeError):
+                self._budget.dropped += 1
+                return dict(UNREADABLE)
+
+        return guarded
 
     def _sandboxed(self) -> bool:
         from course.grading.sandboxed_kernel import SandboxedKernelManager
