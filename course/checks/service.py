@@ -185,7 +185,14 @@ def names_field(response: Any, field: str) -> bool:
     try:
         body = response.json()
     except ValueError:
-        return field in response.text
+        body = None
+    return message_names_field(body, response.text, field)
+
+
+def message_names_field(body: Any, text: str, field: str) -> bool:
+    """True when a refusal's JSON ``body`` (or, without one, its ``text``) names ``field``."""
+    if body is None:
+        return field in text
     detail = body.get("detail", body) if isinstance(body, dict) else body
     if isinstance(detail, list):  # FastAPI: [{"loc": ["body", field], "msg": ..., "input": ...}, ...]
         return any(

@@ -23,7 +23,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from course.checks.service import BIRD, FIELDS, SEASONS, as_request, batch_predictions, trained_model, without
+from course.checks.service import (
+    BIRD,
+    FIELDS,
+    SEASONS,
+    as_request,
+    batch_predictions,
+    message_names_field,
+    trained_model,
+    without,
+)
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 60  # seconds for the service to start listening
@@ -97,19 +106,7 @@ def refused_answer(answer: dict) -> bool:
 
 def answer_names_field(answer: dict, field: str) -> bool:
     """True when a 400/422 answer's message names ``field`` (FastAPI's detail list, or the service's own text)."""
-    if not refused_answer(answer):
-        return False
-    body = answer.get("json")
-    if body is None:
-        return field in str(answer.get("text", ""))
-    detail = body.get("detail", body) if isinstance(body, dict) else body
-    if isinstance(detail, list):  # FastAPI: [{"loc": ["body", field], "msg": ..., "input": ...}, ...]
-        return any(
-            field in [str(part) for part in item.get("loc", [])] or field in str(item.get("msg", ""))
-            for item in detail
-            if isinstance(item, dict)
-        )
-    return field in str(detail)
+    return refused_answer(answer) and message_names_field(answer.get("json"), str(answer.get("text", "")), field)
 
 
 def request_fields(document: dict) -> list[str]:
