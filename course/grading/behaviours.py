@@ -19,7 +19,6 @@ import json
 import os
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
@@ -30,30 +29,13 @@ from course.checks.behaviour import RESULT_MARK
 from course.checks.probe import read_file
 from course.grading.judging import Plan
 from course.grading.sandbox import BWRAP_ENV, SCRATCH_PREFIX, bwrap_command, hand_over
+from course.grading.submission_files import FolderTooLarge, copy_plain_files
 
 AFTER_TIMEOUT = 300  # seconds for one ``after`` run
 AFTER_BUDGET = 600  # seconds for all the ``after`` runs of one notebook
 TIMED_OUT = "TimeoutError: "  # how a timed-out run's observation starts
 MAX_COPY_BYTES = 200 << 20  # what a step folder may hold for an ``after`` run
 TAIL_BYTES = 1 << 20  # of the run's output, only the end is read
-
-
-class FolderTooLarge(Exception):
-    pass
-
-
-def copy_as_data(source: Path, target: Path, budget: list[int]) -> None:
-    """Copy folders and regular files (never links, FIFOs or devices) from ``source`` into ``target``."""
-    for entry in os.scandir(source):
-        mode = entry.stat(follow_symlinks=False).st_mode
-        if stat.S_ISDIR(mode):
-            (target / entry.name).mkdir()
-            copy_as_data(Path(entry.path), target / entry.name, budget)
-        elif stat.S_ISREG(mode):
-            budget[0] -= entry.stat(follow_symlinks=False).st_size
-            if budget[0] < 0:
-                raise FolderTooLarge(f"the step's folder holds more than {MAX_COPY_BYTES >> 20} MB")
-            shutil.copyfile(entry.path, target / entry.name, follow_symlinks=False)
 
 
 def observe_after_kernel(workdir: Path, plans: dict[str, Plan], sandboxed: bool) -> dict[str, dict]:
@@ -84,7 +66,7 @@ def run_after(workdir: Path, function: str, arguments: dict, sandboxed: bool, ti
     private = Path(tempfile.mkdtemp(prefix="course-after-"))
     try:
         try:
-            copy_as_data(workdir, copy, [MAX_COPY_BYTES])
+            copy_plain_files(workdir, copy, notebooks=True, limit=MAX_COPY_BYTES)
         except FolderTooLarge as error:
             return {"error": f"ProbeError: {error}"}
         request = json.dumps({"function": function, "arguments": arguments})

@@ -13,9 +13,7 @@ folder is removed when the kernel has ended (``remove_workdir``).
 from __future__ import annotations
 
 import copy
-import os
 import shutil
-import stat
 import tempfile
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from course.core.cells import is_graded_test, without_hidden_tests
 from course.grading.sandbox import SCRATCH_PREFIX
+from course.grading.submission_files import copy_plain_files
 
 WORKDIR_KEY = "course_workdir"  # in nbgrader's resources: the kernel's scratch folder
 _made: set[Path] = set()  # scratch folders of this process not yet removed
@@ -39,17 +38,6 @@ def public_version(nb: NotebookNode) -> NotebookNode:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     return public
-
-
-def copy_plain_files(source: Path, target: Path) -> None:
-    """Copy the folders and regular files under ``source`` (no notebooks, no links) into ``target``."""
-    for entry in os.scandir(source):
-        mode = entry.stat(follow_symlinks=False).st_mode
-        if stat.S_ISDIR(mode):
-            (target / entry.name).mkdir()
-            copy_plain_files(Path(entry.path), target / entry.name)
-        elif stat.S_ISREG(mode) and not entry.name.endswith(".ipynb"):
-            shutil.copyfile(entry.path, target / entry.name, follow_symlinks=False)
 
 
 def make_workdir(autograded: Path, name: str, nb: NotebookNode) -> Path:
