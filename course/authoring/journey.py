@@ -19,11 +19,11 @@ END_STATE_TAG = "end-state"
 STARTING_POINT_TAG = "starting-point"
 
 
-def _tags(cell) -> list[str]:
+def tags_of(cell) -> list[str]:
     return cell.get("metadata", {}).get("tags", [])
 
 
-def _code_of(cell) -> str:
+def code_of(cell) -> str:
     """A code cell's source without solution markers or a leading ``%%writefile`` line."""
     lines = without_markers(cell.source).splitlines()
     if lines and lines[0].startswith("%%writefile"):
@@ -34,7 +34,7 @@ def _code_of(cell) -> str:
 def end_state_code(notebook_path: Path) -> str:
     """The code of a step's end state: its ``end-state`` cells, solved, in order."""
     notebook = nbformat.read(str(notebook_path), as_version=4)
-    return "\n\n".join(_code_of(cell) for cell in notebook.cells if END_STATE_TAG in _tags(cell))
+    return "\n\n".join(code_of(cell) for cell in notebook.cells if END_STATE_TAG in tags_of(cell))
 
 
 def starting_point_code(notebook_path: Path) -> str:
@@ -46,10 +46,10 @@ def starting_point_code(notebook_path: Path) -> str:
     notebook = nbformat.read(str(notebook_path), as_version=4)
     blocks = []
     for cell in notebook.cells:
-        if STARTING_POINT_TAG not in _tags(cell):
+        if STARTING_POINT_TAG not in tags_of(cell):
             continue
         if cell.cell_type == "markdown":
             blocks += [block.strip() for block in re.findall(r"```[\w-]*\n(.*?)\n```", cell.source, re.S)]
         else:
-            blocks.append(_code_of(cell))
+            blocks.append(code_of(cell))
     return "\n\n".join(blocks)

@@ -3,44 +3,26 @@
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from course import REPO_DIR, __version__
-from course.core.catalog import find_step, load_steps
+from course.cli.authors import (
+    cmd_bench,
+    cmd_bench_checks,
+    cmd_bench_class,
+    cmd_end_state,
+    cmd_gates,
+    cmd_release,
+    cmd_site,
+    steps_named,
+)
+from course.core.catalog import load_steps
 from course.core.errors import UsageError
 
 # course.grading.sandbox.MODES, here so --help never imports Jupyter (a test holds the two equal)
 SANDBOX_MODES = ("auto", "require", "off")
-
-
-def _steps_named(names: list[str]):
-    steps = load_steps()
-    return [find_step(name, steps) for name in names] if names else steps
-
-
-def cmd_release(args) -> int:
-    from course.authoring.release import release, release_differences, stray_step_folders
-
-    steps = _steps_named(args.steps)
-    if args.check:
-        problems = release_differences(steps)
-        if not args.steps:
-            problems += [
-                f"stray:    exercises/{name}/ (no such step in the registry)" for name in stray_step_folders(steps)
-            ]
-        if problems:
-            print("exercises/ is out of date with solutions/:")
-            print("\n".join(f"  {line}" for line in problems))
-            print("Run `course release` and commit the result.")
-            return 1
-        print(f"exercises/ is up to date ({len(steps)} steps)")
-        return 0
-    release(steps)
-    print(f"released {len(steps)} steps into exercises/")
-    return 0
 
 
 def cmd_grade(args) -> int:
@@ -77,7 +59,7 @@ def cmd_check(args) -> int:
     from course.learner.headless import check_step, failure_details, store_outcomes, table
 
     workspace = _workspace_arg(args)
-    steps = _steps_named([args.step] if args.step else [])
+    steps = steps_named([args.step] if args.step else [])
     outcomes = [check_step(workspace / step.slug, step, args.timeout) for step in steps]
     store_outcomes(workspace, outcomes)
     print(table(outcomes))
@@ -125,38 +107,6 @@ def cmd_steps(args) -> int:
     for step in load_steps():
         print(f"{step.slug:<28} {step.minutes:>3} min  {step.points:>3} pts  {step.title}")
     return 0
-
-
-def cmd_bench(args) -> int:
-    from course.authoring.bench import run
-
-    return run(args.steps, args.repeat)
-
-
-def cmd_bench_class(args) -> int:
-    from course.authoring.bench_class import run_class_benchmark
-
-    return run_class_benchmark(args.learners, Path(args.keep) if args.keep else None, args.sandbox, args.repeat)
-
-
-def cmd_bench_checks(args) -> int:
-    from course.authoring.bench_checks import run
-
-    return run(args.steps)
-
-
-def cmd_site(args) -> int:
-    """Serve the site with live reload, or ``--build`` it into build/site, through mkdocs (the dev extra)."""
-    build = ["build", "--strict", "--site-dir", str(REPO_DIR / "build" / "site")]
-    serve = ["serve", "--dev-addr", f"127.0.0.1:{args.port}"]
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}  # hides mkdocs-material's end-of-life notice
-    return subprocess.call([sys.executable, "-m", "mkdocs", *(build if args.build else serve)], cwd=REPO_DIR, env=env)
-
-
-def cmd_gates(args) -> int:
-    from course.authoring.gates import run_gates
-
-    return run_gates()
 
 
 FAST_LANE = ["-m", "not slow"]  # `course test --fast`: leave out what grades a class, releases the course or benchmarks
@@ -260,6 +210,13 @@ def build_parser() -> argparse.ArgumentParser:
         "gates", help="run the course's own quality gates: ruff, ruff format, mypy, import contracts (authors)"
     )
     p.set_defaults(func=cmd_gates)
+
+    p = sub.add_parser(
+        "end-state", help="write a step's reference end state as a repository to open, run and test (authors)"
+    )
+    p.add_argument("step", help="a step number or slug")
+    p.add_argument("--into", required=True, help="a new folder for the repository (never overwritten)")
+    p.set_defaults(func=cmd_end_state)
 
     p = sub.add_parser(
         "test",

@@ -1,0 +1,143 @@
+"""Carry a changed end state forward: the later steps start from it and keep its unchanged files.
+
+Every step's notebook repeats the files it does not change: once, rendered, in its
+``starting-point`` markdown cell ("Where we start"), and once as a collapsed,
+locked ``%%writefile`` cell that writes the file unchanged. When an author fixes a
+file in step N, this writes the fix into every later step that carries the file
+unchanged, one step after the other:
+
+* each fenced block of step N+1's starting point becomes the matching end-state
+  cell of step N (same order; the blocks' number must match, or the author edits
+  that cell by hand and runs this again);
+* each locked, hidden end-state ``%%writefile`` cell of step N+1 gets step N's
+  last version of its file.
+
+Cells a step writes itself (its tasks) are never touched.
+``python -m course.authoring.carry SLUG`` carries SLUG's end state to the end of
+the course; then release the changed steps. ``tests/authoring/test_journey.py``
+holds the result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+from course.authoring.journey import END_STATE_TAG, STARTING_POINT_TAG, code_of, tags_of
+from course.core.catalog import SOLUTIONS_DIR, load_steps
+
+FENCED_BLOCK = re.compile(r"(```[\w-]*\n)(.*?)(\n```)", re.S)
+
+
+class CarryError(Exception):
+    """A step's starting point cannot be matched with the step before it."""
+
+
+def written_path(source: str) -> str | None:
+    """The file a ``%%writefile`` cell writes, or None for another cell."""
+    first = source.split("\n", 1)[0]
+    return first.split()[-1] if first.startswith("%%writefile") else None
+
+
+def end_state_cells(notebook) -> list:
+    return [cell for cell in notebook.cells if END_STATE_TAG in tags_of(cell)]
+
+
+def last_versions(notebook) -> dict[str, str]:
+    """Each file the end state writes, in its last version (code without markers)."""
+    files: dict[str, str] = {}
+    for cell in end_state_cells(notebook):
+        path = written_path(cell.source)
+        if path:
+            files[path] = code_of(cell)
+    return files
+
+
+def is_carried_copy(cell) -> bool:
+    """A collapsed, locked cell that writes a file this step does not change."""
+    nbgrader = cell.metadata.get("nbgrader", {})
+    hidden = cell.metadata.get("jupyter", {}).get("source_hidden", False)
+    return bool(hidden and nbgrader.get("locked") and not nbgrader.get("solution") and not nbgrader.get("grade"))
+
+
+def starting_pieces(notebook) -> int:
+    """How many pieces the starting point shows: fenced blocks of its markdown cells, and its code cells."""
+    count = 0
+    for cell in notebook.cells:
+        if STARTING_POINT_TAG in tags_of(cell):
+            count += len(FENCED_BLOCK.findall(cell.source)) if cell.cell_type == "markdown" else 1
+    return count
+
+
+def carry_into(previous, notebook, name: str) -> bool:
+    """Make ``notebook`` start from ``previous``'s end state; True when anything changed."""
+    ended = [code_of(cell) for cell in end_state_cells(previous)]
+    if starting_pieces(notebook) != len(ended):
+        raise CarryError(
+            f"{name}: its starting point shows {starting_pieces(notebook)} pieces of code, the step before ends "
+            f"with {len(ended)} cells; edit the starting-point cells by hand, then run this again"
+        )
+    codes = iter(ended)
+    changed = False
+    for cell in notebook.cells:
+        if STARTING_POINT_TAG not in tags_of(cell):
+            continue
+        if cell.cell_type == "markdown":
+            source = FENCED_BLOCK.sub(lambda match: match.group(1) + next(codes) + match.group(3), cell.source)
+        else:
+            path = written_path(cell.source)
+            source = f"%%writefile {path}\n{next(codes)}" if path else next(codes)
+        changed |= source != cell.source
+        cell.source = source
+    files = last_versions(previous)
+    for cell in end_state_cells(notebook):
+        path = written_path(cell.source)
+        if path in files and is_carried_copy(cell):
+            source = f"%%writefile {path}\n{files[path]}"
+            changed |= source != cell.source
+            cell.source = source
+    return changed
+
+
+def carry_forward(slug: str, solutions_dir: Path = SOLUTIONS_DIR) -> list[Path]:
+    """Carry step ``slug``'s end state to every later step under ``solutions_dir``; the notebooks that changed."""
+    steps = load_steps()
+    slugs = [step.slug for step in steps]
+    if slug not in slugs:
+        raise CarryError(f"no step {slug!r}; the steps are {', '.join(slugs)}")
+    start = slugs.index(slug)
+    previous = nbformat.read(str(solutions_dir / slug / steps[start].notebooks[-1]), as_version=4)
+    changed = []
+    for step in steps[start + 1 :]:
+        if len(step.notebooks) != 1:
+            raise CarryError(f"{step.slug} has {len(step.notebooks)} notebooks; carry handles one per step")
+        path = solutions_dir / step.slug / step.notebooks[0]
+        notebook = nbformat.read(str(path), as_version=4)
+        if carry_into(previous, notebook, step.slug):
+            nbformat.write(notebook, str(path))
+            changed.append(path)
+        previous = notebook
+    return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course.authoring.carry", description=__doc__.split("\n")[0])
+    parser.add_argument("slug", help="the step whose end state changed, e.g. 09-pipeline-cli")
+    args = parser.parse_args(argv)
+    try:
+        changed = carry_forward(args.slug)
+    except CarryError as error:
+        print(f"carry: {error}", file=sys.stderr)
+        return 2
+    for path in changed:
+        print(f"carried into {path}")
+    print(f"{len(changed)} notebook(s) changed; now release them: python -m course.cli release <slugs>")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

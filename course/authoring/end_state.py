@@ -1,0 +1,80 @@
+"""Write a step's reference end state as a repository a reviewer can open, run and test.
+
+The end state is what the step's ``end-state`` cells leave on disk, in order, as
+the next step starts from it: each ``%%writefile`` cell writes its file (solution
+markers removed), and each other end-state cell's shell lines (``!{sys.executable}
+-m ruff format ...``) run in the folder with this Python. The step's data files
+come along, so the repository runs as it did in the notebook. The folder becomes a
+git repository with one commit, so two steps' end states can be compared with
+``git diff --no-index``.
+
+``course end-state STEP --into DIR``; DIR must not exist yet (nothing is overwritten).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from course.authoring.carry import end_state_cells, written_path
+from course.authoring.journey import code_of
+from course.core.catalog import SOLUTIONS_DIR, Step
+from course.core.errors import UsageError
+
+TOOL_CACHES = (".ipynb_checkpoints", "__pycache__", ".ruff_cache", ".mypy_cache", ".pytest_cache")
+NOT_COPIED = shutil.ignore_patterns("*.ipynb", *TOOL_CACHES)
+
+
+@dataclass(frozen=True)
+class EndState:
+    """What was written: the files of the step's cells and the commands that ran."""
+
+    files: list[str]
+    commands: list[str]
+
+
+def shell_lines(code: str) -> list[str]:
+    """The ``!`` lines of a notebook cell, with ``{sys.executable}`` made this Python."""
+    return [
+        line[1:].strip().replace("{sys.executable}", sys.executable)
+        for line in code.splitlines()
+        if line.startswith("!")
+    ]
+
+
+def write_end_state(step: Step, out: Path, solutions_dir: Path = SOLUTIONS_DIR, git: bool = True) -> EndState:
+    """Write ``step``'s end state into the new folder ``out``."""
+    if out.exists():
+        raise UsageError(f"{out} exists already; name a new folder (nothing is overwritten)")
+    notebook = nbformat.read(str(solutions_dir / step.slug / step.notebooks[-1]), as_version=4)
+    shutil.copytree(solutions_dir / step.slug, out, ignore=NOT_COPIED)
+    written, commands = [], []
+    for cell in end_state_cells(notebook):
+        path = written_path(cell.source)
+        if path is not None:
+            target = out / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(code_of(cell) + "\n", encoding="utf-8")
+            written.append(path)
+            continue
+        for command in shell_lines(code_of(cell)):
+            subprocess.run(command, shell=True, cwd=out, check=True, capture_output=True)  # noqa: S602 (course text)
+            commands.append(command)
+    for cache in TOOL_CACHES:
+        for found in out.rglob(cache):
+            shutil.rmtree(found)
+    if git and shutil.which("git"):
+        commit_all(out, f"{step.title}: the reference end state of step {step.slug}")
+    return EndState(files=sorted(set(written)), commands=commands)
+
+
+def commit_all(folder: Path, message: str) -> None:
+    """Make ``folder`` a git repository with everything in one commit."""
+    identity = ["-c", "user.name=course", "-c", "user.email=course@example.invalid"]
+    for args in (["init", "-q"], ["add", "-A"], [*identity, "commit", "-q", "-m", message]):
+        subprocess.run(["git", *args], cwd=folder, check=True, capture_output=True)
