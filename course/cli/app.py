@@ -28,7 +28,7 @@ SANDBOX_MODES = ("auto", "require", "off")
 def cmd_grade(args) -> int:
     from course.grading.grade import main_grade
 
-    return main_grade(Path(args.submitted), Path(args.out), args.jobs, args.timeout, args.sandbox)
+    return main_grade(Path(args.submitted), Path(args.out), args.jobs, args.timeout, args.sandbox, args.cluster)
 
 
 def cmd_workspace(args) -> int:
@@ -178,6 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=1, help="learners graded in parallel")
     p.add_argument("--timeout", type=int, default=None, help="seconds per cell (default: nbgrader_config.py)")
     p.add_argument("--sandbox", choices=SANDBOX_MODES, default="auto", help="run learner code in bubblewrap")
+    p.add_argument(
+        "--cluster",
+        metavar="SPEC",
+        help="grade on Dask workers instead of --jobs: tcp://HOST:PORT (a scheduler), gateway[:NAME] or "
+        "jobqueue:SYSTEM (from $COURSE_CLUSTER_CONFIG or ~/.config/course/cluster.toml); needs the cluster extra",
+    )
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("steps", help="list the steps")

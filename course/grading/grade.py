@@ -12,9 +12,10 @@ Input: ``SUBMITTED/<learner>/<step>/<notebook>.ipynb``. Output, in ``OUT``:
   they hold the hidden tests);
 * ``results/<learner>/<step>.json`` the stored results.
 
-nbgrader does the grading, in worker processes (``--jobs``, ``course.grading.pool``),
-each with its own scratch course directory and gradebook (``course.grading.worker``);
-only this process writes to OUT.
+nbgrader does the grading, in worker processes (``--jobs``, ``course.grading.pool``) or
+on a Dask cluster's workers (``--cluster``, ``course.grading.cluster``), each with its own
+scratch course directory and gradebook (``course.grading.worker``); only this process
+writes to OUT, and it files a cluster's results exactly as a local pool's.
 Before nbgrader sees a submission, ``course.grading.intake`` reads and repairs
 it; while it runs, ``course.grading.preprocessors`` and ``course.grading.sandbox`` keep the
 learner's code in its place.
@@ -22,6 +23,7 @@ learner's code in its place.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import stat
 import sys
@@ -128,6 +130,20 @@ def file_graded(out: Path, done: Graded) -> Result:
     return store.record(out, done.result)
 
 
+@contextlib.contextmanager
+def graders(jobs: int, sandbox: str, cluster: str | None):
+    """(the sandbox decision, what grades submissions with settings): ``jobs`` local processes, or the cluster's."""
+    from course.grading.sandbox import choose
+
+    if cluster is None:
+        yield choose(sandbox), lambda submissions, settings: run_workers(submissions, settings, jobs)
+        return
+    from course.grading.cluster import cluster_grader
+
+    with cluster_grader(cluster, sandbox) as grader:
+        yield grader.choice, grader.run
+
+
 def grade_class(
     submitted: Path,
     out: Path,
@@ -135,25 +151,28 @@ def grade_class(
     timeout: int | None = None,
     progress=print,
     sandbox: str = "auto",
+    cluster: str | None = None,
 ) -> list[Result]:
     """Grade every submission under ``submitted`` into ``out``; return this run's results.
 
     ``sandbox``: ``auto`` (bubblewrap when it works here, else a warning),
-    ``require`` (raise ``course.grading.sandbox.SandboxUnavailable`` without it) or ``off``.
+    ``require`` (raise ``course.grading.sandbox.SandboxUnavailable`` without it) or ``off``;
+    on a ``cluster`` (``course.grading.cluster_config``), on every worker instead of here.
     """
     from course.grading import feedback
-    from course.grading.sandbox import choose
 
     steps = load_steps()
-    choice = choose(sandbox)
-    progress(choice.message)
-    submissions, unusable = find_submissions(submitted, steps)
-    graded = []
-    with store.locked(out), tempfile.TemporaryDirectory(prefix="course-grade-", ignore_cleanup_errors=True) as scratch:
+    with contextlib.ExitStack() as stack:
+        choice, run = stack.enter_context(graders(jobs, sandbox, cluster))
+        progress(choice.message)
+        submissions, unusable = find_submissions(submitted, steps)
+        stack.enter_context(store.locked(out))
+        scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="course-grade-", ignore_cleanup_errors=True))
         settings = Settings(timeout, choice.enabled, scratch)
         report = Progress(len(submissions), progress)
         gradebook = {(r.learner, r.step): r for r in store.stored_results(out)}
-        for done in run_workers(submissions, settings, jobs):
+        graded = []
+        for done in run(submissions, settings):
             graded.append(file_graded(out, done))
             gradebook[(graded[-1].learner, graded[-1].step)] = graded[-1]
             report(graded[-1])
@@ -177,8 +196,11 @@ def with_teams(results) -> list[Result]:
     return by_learner(own + rows)
 
 
-def main_grade(submitted: Path, out: Path, jobs: int, timeout: int | None, sandbox: str = "auto") -> int:
+def main_grade(
+    submitted: Path, out: Path, jobs: int, timeout: int | None, sandbox: str = "auto", cluster: str | None = None
+) -> int:
     """The CLI's ``grade``: exit 0 when every submission got a row, 2 when grading could not start."""
+    from course.grading.cluster_config import ClusterUnavailable
     from course.grading.sandbox import SandboxUnavailable
     from course.grading.store import OutFolderBusy
 
@@ -191,9 +213,12 @@ def main_grade(submitted: Path, out: Path, jobs: int, timeout: int | None, sandb
     if jobs < 1:
         print("course grade: --jobs must be 1 or more", file=sys.stderr)
         return 2
+    if cluster is not None and jobs > 1:
+        print("course grade: --cluster or --jobs, not both: the cluster's workers grade in parallel", file=sys.stderr)
+        return 2
     try:
-        results = grade_class(submitted, out, jobs=jobs, timeout=timeout, sandbox=sandbox)
-    except (SandboxUnavailable, OutFolderBusy) as error:
+        results = grade_class(submitted, out, jobs=jobs, timeout=timeout, sandbox=sandbox, cluster=cluster)
+    except (SandboxUnavailable, OutFolderBusy, ClusterUnavailable) as error:
         print(f"course grade: {error}", file=sys.stderr)
         return 2
     members = sum(bool(r.credited_from) for r in results)

@@ -11,6 +11,9 @@ from course.grading.result import Submission
 from course.grading.sandbox import SLOT_ENV
 from course.grading.worker import Settings, failed_result, grade_in_worker
 
+# The status of a submission whose grading process died twice (``course.grading.cluster`` uses it too)
+PROCESS_STOPPED = "grading-error: the grading process stopped while grading this"
+
 
 def take_slot(slots) -> None:
     """Give this worker process its slot: its kernels run as a user of their own (``sandbox.kernel_uid``)."""
@@ -42,4 +45,4 @@ def run_workers(submissions: list[Submission], settings: Settings, jobs: int):
             try:
                 yield pool.submit(grade_in_worker, submission, settings).result()
             except BrokenProcessPool:
-                yield failed_result(submission, "grading-error: the grading process stopped while grading this")
+                yield failed_result(submission, PROCESS_STOPPED)

@@ -41,12 +41,14 @@ def _worker_api(settings: Settings):
     """The nbgrader API of this process's scratch course directory (made on first use)."""
     from course.grading.nbgrader_setup import make_api
 
-    if "api" not in _worker:
+    if _worker.get("settings") != settings:  # a long-lived (Dask) worker grades run after run
         for name, value in SINGLE_THREADED.items():
             os.environ.setdefault(name, value)  # inherited by every kernel this worker starts
         root = Path(tempfile.mkdtemp(prefix="worker-", dir=settings.scratch))
         _worker.update(
-            api=make_api(root, settings.timeout, guarded=True, sandboxed=settings.sandboxed), generated=set()
+            api=make_api(root, settings.timeout, guarded=True, sandboxed=settings.sandboxed),
+            generated=set(),
+            settings=settings,
         )
     return _worker["api"]
 
@@ -71,12 +73,16 @@ class Graded:
     notebooks: dict
 
 
-def grade_one(submission: Submission, settings: Settings) -> Graded:
-    """Take in, autograde and check one submission in this process's scratch course directory."""
+def grade_one(submission: Submission, settings: Settings, take_in=None) -> Graded:
+    """Take in, autograde and check one submission in this process's scratch course directory.
+
+    ``take_in``: what reads the submission (default ``course.grading.intake.take_in``, from
+    ``submission.folder``); a Dask worker reads the files shipped to it (``course.grading.cluster_worker``).
+    """
     import nbformat
 
     from course.grading.guards import findings, review_flags
-    from course.grading.intake import take_in
+    from course.grading.intake import take_in as take_in_folder
     from course.grading.nbgrader_setup import ignore_patterns, quiet_warnings
     from course.grading.preprocessors.prepare_workdir import remove_leftover_workdirs
 
@@ -90,7 +96,7 @@ def grade_one(submission: Submission, settings: Settings) -> Graded:
         shutil.rmtree(folder, ignore_errors=True)
     target.mkdir(parents=True)
 
-    intake = take_in(
+    intake = (take_in or take_in_folder)(
         submission.folder, step.notebooks, release, ignore_patterns(), settings.scratch, submission.learner
     )
     for name, notebook in intake.notebooks.items():
@@ -157,9 +163,9 @@ def failed_result(submission: Submission, status: str) -> Graded:
     return Graded(Result(submission.learner, step.slug, 0, step.points, status, failed=True), {})
 
 
-def grade_in_worker(submission: Submission, settings: Settings) -> Graded:
+def grade_in_worker(submission: Submission, settings: Settings, take_in=None) -> Graded:
     """``grade_one``, turning any error of the grader into a failed result: the batch goes on."""
     try:
-        return grade_one(submission, settings)
+        return grade_one(submission, settings, take_in)
     except Exception as error:
         return failed_result(submission, f"grading-error: {type(error).__name__}: {plain(str(error))}")
