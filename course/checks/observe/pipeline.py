@@ -38,12 +38,33 @@ def _three_birds_on_anvers(rows):
     return rows.assign(Island=["Anvers"] * 3 + list(rows["Island"][3:]))
 
 
+# Birds to predict that the model cannot be trusted with: (column, value planted in one row). IMPOSSIBLE_BIRDS
+# plants them in SOURCE_SEASON's first rows, one per row, and leaves the rows after them as they were.
+PLANTED_BIRDS = [
+    ("Island", "Anvers"),
+    ("Species", "Emperor penguin (Aptenodytes forsteri)"),
+    ("Body Mass (g)", 5.7),
+    ("Culmen Length (mm)", -37.8),
+    ("Flipper Length (mm)", 1930.0),
+    ("Culmen Depth (mm)", None),
+]
+GOOD_BIRDS_AFTER = 2  # unchanged rows after the planted ones
+
+
+def _impossible_birds(rows):
+    birds = rows.head(len(PLANTED_BIRDS) + GOOD_BIRDS_AFTER).astype(object)
+    for row, (column, value) in enumerate(PLANTED_BIRDS):
+        birds.loc[birds.index[row], column] = value
+    return birds
+
+
 # How a season file can go wrong, by name: a change to the rows of SOURCE_SEASON (None: an empty file).
 SEASON_CHANGES = {
     "renamed_island_column": _renamed_island_column,
     "empty": None,
     "in_kilograms": _in_kilograms,
     "three_birds_on_anvers": _three_birds_on_anvers,
+    "impossible_birds": _impossible_birds,
 }
 
 
