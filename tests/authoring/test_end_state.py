@@ -54,9 +54,10 @@ def test_an_existing_folder_is_refused_and_left_as_it_was(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_the_last_steps_end_state_runs_its_tools_and_its_tests_pass(tmp_path):
-    out = tmp_path / "step-12"
-    written = write_end_state(find_step("12"), out)
+@pytest.mark.parametrize("number", ["11", "12"])
+def test_the_late_steps_end_states_run_their_tools_and_their_tests_pass(tmp_path, number):
+    out = tmp_path / f"step-{number}"
+    written = write_end_state(find_step(number), out)
     assert any("ruff format" in command for command in written.commands)
     assert not list(out.rglob(".ruff_cache"))
     assert (
