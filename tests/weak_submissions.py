@@ -159,6 +159,20 @@ WEAK = {
             'print(f"clean kept {len(kept)} of {len(raw)} rows")',
             ["step06_no_print_no_handlers", "step06_clean_logs_rows"],
         ),
+        (
+            "weak-whitelist-formatter",  # the formatter before the review: only the context fields it knows
+            "step06_setup_module#0",
+            "\n".join(
+                [
+                    "line = super().format(record)",
+                    "known = ('path', 'rows', 'sha256', 'season', 'rows_in', 'rows_out', 'valid', 'quarantined',",
+                    "         'n_trees', 'max_depth', 'seed', 'accuracy')",
+                    "context = ' '.join(f'{key}={getattr(record, key)}' for key in known if hasattr(record, key))",
+                    "return f'{line} | {context}' if context else line",
+                ]
+            ),
+            ["step06_entry_point_config"],
+        ),
     ],
     "07-configuration": [
         (
@@ -213,6 +227,23 @@ WEAK = {
                 ]
             ),
             ["step09_bad_input_exit_codes"],
+        ),
+        (
+            "weak-predicts-anything",  # predict before the review: every bird gets a sex, however impossible
+            "step09_cli_module#3",
+            "\n".join(
+                [
+                    "model, metadata = load_model(args.model_dir)",
+                    "raw = pd.read_csv(args.input)",
+                    "birds = prepare_for_prediction(raw)",
+                    "features = make_features(birds)[metadata.get('features', FEATURES)]",
+                    "raw.loc[birds.index, 'predicted_sex'] = model.predict(features)",
+                    "raw.loc[birds.index, 'probability'] = model.predict_proba(features).max(axis=1).round(3)",
+                    "raw.to_csv(sys.stdout, index=False)",
+                    "return OK",
+                ]
+            ),
+            ["step09_predict"],
         ),
         (
             "weak-artifacts-without-what-they-are",  # Models and artifacts that says where, not what or when
