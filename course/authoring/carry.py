@@ -27,7 +27,7 @@ from pathlib import Path
 
 import nbformat
 
-from course.authoring.journey import END_STATE_TAG, STARTING_POINT_TAG, code_of, tags_of
+from course.authoring.journey import STARTING_POINT_TAG, code_of, end_state_cells, tags_of, written_path
 from course.core.catalog import SOLUTIONS_DIR, load_steps
 
 FENCED_BLOCK = re.compile(r"(```[\w-]*\n)(.*?)(\n```)", re.S)
@@ -35,16 +35,6 @@ FENCED_BLOCK = re.compile(r"(```[\w-]*\n)(.*?)(\n```)", re.S)
 
 class CarryError(Exception):
     """A step's starting point cannot be matched with the step before it."""
-
-
-def written_path(source: str) -> str | None:
-    """The file a ``%%writefile`` cell writes, or None for another cell."""
-    first = source.split("\n", 1)[0]
-    return first.split()[-1] if first.startswith("%%writefile") else None
-
-
-def end_state_cells(notebook) -> list:
-    return [cell for cell in notebook.cells if END_STATE_TAG in tags_of(cell)]
 
 
 def last_versions(notebook) -> dict[str, str]:

@@ -21,8 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from course.authoring.carry import end_state_cells, written_path
-from course.authoring.journey import code_of
+from course.authoring.journey import code_of, end_state_cells, written_path
 from course.core.catalog import SOLUTIONS_DIR, Step
 from course.core.errors import UsageError
 

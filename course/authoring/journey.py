@@ -31,10 +31,21 @@ def code_of(cell) -> str:
     return "\n".join(lines).strip()
 
 
+def end_state_cells(notebook) -> list:
+    """A step's ``end-state`` cells, in order."""
+    return [cell for cell in notebook.cells if END_STATE_TAG in tags_of(cell)]
+
+
+def written_path(source: str) -> str | None:
+    """The file a ``%%writefile`` cell writes, or None for another cell."""
+    first = source.split("\n", 1)[0]
+    return first.split()[-1] if first.startswith("%%writefile") else None
+
+
 def end_state_code(notebook_path: Path) -> str:
     """The code of a step's end state: its ``end-state`` cells, solved, in order."""
     notebook = nbformat.read(str(notebook_path), as_version=4)
-    return "\n\n".join(code_of(cell) for cell in notebook.cells if END_STATE_TAG in tags_of(cell))
+    return "\n\n".join(code_of(cell) for cell in end_state_cells(notebook))
 
 
 def starting_point_code(notebook_path: Path) -> str:

@@ -16,9 +16,8 @@ from course.cli.authors import (
     cmd_gates,
     cmd_release,
     cmd_site,
-    steps_named,
 )
-from course.core.catalog import load_steps
+from course.core.catalog import find_steps, load_steps
 from course.core.errors import UsageError
 
 # course.grading.sandbox.MODES, here so --help never imports Jupyter (a test holds the two equal)
@@ -59,7 +58,7 @@ def cmd_check(args) -> int:
     from course.learner.headless import check_step, failure_details, store_outcomes, table
 
     workspace = _workspace_arg(args)
-    steps = steps_named([args.step] if args.step else [])
+    steps = find_steps([args.step] if args.step else [])
     outcomes = [check_step(workspace / step.slug, step, args.timeout) for step in steps]
     store_outcomes(workspace, outcomes)
     print(table(outcomes))

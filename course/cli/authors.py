@@ -8,18 +8,13 @@ import sys
 from pathlib import Path
 
 from course import REPO_DIR
-from course.core.catalog import find_step, load_steps
-
-
-def steps_named(names: list[str]):
-    steps = load_steps()
-    return [find_step(name, steps) for name in names] if names else steps
+from course.core.catalog import find_step, find_steps, load_steps
 
 
 def cmd_release(args) -> int:
     from course.authoring.release import release, release_differences, stray_step_folders
 
-    steps = steps_named(args.steps)
+    steps = find_steps(args.steps)
     if args.check:
         problems = release_differences(steps)
         if not args.steps:

@@ -133,3 +133,9 @@ def all_checks(steps: list[Step] | None = None) -> dict[str, tuple[Step, CheckIn
     """Every check in the course, by grade id."""
     steps = load_steps() if steps is None else steps
     return {check.id: (step, check) for step in steps for check in step.checks}
+
+
+def find_steps(names: list[str], steps: list[Step] | None = None) -> list[Step]:
+    """The steps ``names`` name (numbers or slugs), or every step when there are none."""
+    steps = steps if steps is not None else load_steps()
+    return [find_step(name, steps) for name in names] if names else steps
