@@ -37,6 +37,7 @@ import gc  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import select  # noqa: E402
+import shutil  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
 import time  # noqa: E402
@@ -278,9 +279,12 @@ def main(argv: list[str]) -> int:
     finally:
         for pid in list(server.children):
             kill_group(pid)
-        if options.socket:
+        if options.socket:  # its client's private folder goes too, even if the client was killed
+            folder = os.path.dirname(options.socket)
             with contextlib.suppress(OSError):
                 os.unlink(options.socket)
+            if os.path.basename(folder).startswith("course-warm-"):
+                shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 
