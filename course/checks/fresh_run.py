@@ -6,6 +6,13 @@ code cells run in order (graded test cells are skipped, so checks never run
 themselves); after each pass a collector cell reports the values the check
 asked for, as JSON. Results are cached per notebook content, so two checks on
 the same saved notebook pay for one run.
+
+``run_python`` and ``run_command`` start a new Python for a command (the package
+imported from disk, the command line), and ``run_fresh`` a new kernel; they come
+warm from ``course.checks.warm`` (a fork of a Python that has already imported
+pandas, scikit-learn and ipykernel; ``course.checks.warm_kernel`` for the kernel),
+cold where that cannot be done faithfully. nbformat (and jsonschema behind it: seconds to
+import) is imported only by the functions that read notebooks.
 """
 
 from __future__ import annotations
@@ -17,14 +24,12 @@ import io
 import json
 import shutil
 import subprocess
-import sys
 import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
+from course.checks import warm
 from course.core.cells import is_graded_test
 
 COPY_IGNORE = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "artifacts", "*.pyc")
@@ -79,8 +84,11 @@ def run_fresh(
     key = hashlib.sha256(content + json.dumps([expressions, passes]).encode()).hexdigest()
     if key in _cache:
         return _cache[key]
+    import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    from course.checks.warm_kernel import kernel_manager_class
 
     try:
         original = nbformat.reads(content.decode("utf-8"), as_version=4)
@@ -97,7 +105,13 @@ def run_fresh(
     shutil.copytree(notebook_path.resolve().parent, folder, ignore=COPY_IGNORE)
     result = FreshRun()
     kernel = original.metadata.get("kernelspec", {}).get("name", "python3")
-    client = NotebookClient(fresh, timeout=timeout, kernel_name=kernel, resources={"metadata": {"path": str(folder)}})
+    client = NotebookClient(
+        fresh,
+        timeout=timeout,
+        kernel_name=kernel,
+        kernel_manager_class=kernel_manager_class(),  # the kernel starts warm (course.checks.warm_kernel)
+        resources={"metadata": {"path": str(folder)}},
+    )
     try:
         # Whatever the machinery says must not reach this kernel's stderr:
         # nbgrader would score the calling cell zero.
@@ -133,7 +147,7 @@ def run_python(code: str, cwd: str | Path = ".", timeout: int = 120) -> tuple[in
     functions defined in this kernel.
     """
     try:
-        result = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+        result = warm.python(["-c", code], cwd, timeout=timeout)
     except subprocess.TimeoutExpired:
         return -1, "", f"still running after {timeout} seconds"
     lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
@@ -170,18 +184,11 @@ def scratch_copy(
 def run_command(
     arguments: list[str], cwd: str | Path, timeout: int = 300, env: dict | None = None
 ) -> tuple[int, str, str]:
-    """Run ``python <arguments>`` in ``cwd``: (exit code, stdout, stderr)."""
+    """Run ``python <arguments>`` in ``cwd``, with ``env`` added to this process's: (exit code, stdout, stderr)."""
     import os
 
     try:
-        result = subprocess.run(
-            [sys.executable, *arguments],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env={**os.environ, **(env or {})},
-        )
+        result = warm.python(arguments, cwd, env={**os.environ, **(env or {})}, timeout=timeout)
     except subprocess.TimeoutExpired:
         return -1, "", f"still running after {timeout} seconds"
     return result.returncode, result.stdout, result.stderr

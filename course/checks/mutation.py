@@ -14,6 +14,9 @@ Two ways to run code under test:
   against the reference module and its variants in a subprocess
   (``course.checks.pytest_batch``), so a failing test really fails (step 4);
   ``package_tests_fail`` runs a package's own tests on a variant (step 8 on).
+
+Those subprocesses are fresh Pythons from ``course.checks.warm``: forked from a
+Python that has imported pandas, scikit-learn and pytest, never the learner's code.
 """
 
 from __future__ import annotations
@@ -23,10 +26,11 @@ import io
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from course.checks import warm
 
 
 class VariantError(ValueError):
@@ -132,13 +136,7 @@ def prefetch(test_file: str | Path, module_file: str | Path, variants: list[Vari
         "versions": versions,
     }
     try:
-        result = subprocess.run(
-            [sys.executable, "-m", "course.checks.pytest_batch"],
-            input=json.dumps(job),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
+        result = warm.python(["-m", "course.checks.pytest_batch"], ".", input=json.dumps(job), timeout=timeout)
         counts = json.loads(result.stdout.strip().splitlines()[-1])
     except (subprocess.TimeoutExpired, ValueError, IndexError):
         counts = {name: [-1, 0, 0] for name in versions}
@@ -177,10 +175,10 @@ def package_tests_fail(folder: str | Path, module: str, variant: Variant, timeou
         )
         target = copy / module
         target.write_text(variant.apply(target.read_text(encoding="utf-8")), encoding="utf-8")
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]
+        command = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
         try:
-            result = subprocess.run(command, cwd=copy, env=env, capture_output=True, text=True, timeout=timeout)
+            result = warm.python(command, copy, env=env, timeout=timeout)
         except subprocess.TimeoutExpired:
             return False
     return result.returncode == 1

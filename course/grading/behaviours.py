@@ -11,6 +11,11 @@ Each run may take ``AFTER_TIMEOUT`` seconds and all of a notebook's runs ``AFTER
 a run past either is an observation that starts with ``TIMED_OUT``, which
 ``JudgeProbes`` turns into a ``timeout`` status.
 Nothing the learner left behind is run in the grader's own process.
+
+A notebook with several after-runs gets one warm server for them, in one sandbox
+(``course.grading.after_server``): each run is then forked from a Python that has already
+imported pandas and scikit-learn, and the sandbox is cleaned between runs. If that server
+cannot start or fails, the runs go the way described above, one sandbox each.
 """
 
 from __future__ import annotations
@@ -25,8 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from course.checks.behaviour import RESULT_MARK
 from course.checks.probe import read_file
+from course.grading.after_server import AfterServer, Unavailable, outcome_of, tail_of, wanted
 from course.grading.judging import Plan
 from course.grading.sandbox import BWRAP_ENV, SCRATCH_PREFIX, bwrap_command, hand_over
 from course.grading.submission_files import FolderTooLarge, copy_plain_files
@@ -35,7 +40,6 @@ AFTER_TIMEOUT = 300  # seconds for one ``after`` run
 AFTER_BUDGET = 600  # seconds for all the ``after`` runs of one notebook
 TIMED_OUT = "TimeoutError: "  # how a timed-out run's observation starts
 MAX_COPY_BYTES = 200 << 20  # what a step folder may hold for an ``after`` run
-TAIL_BYTES = 1 << 20  # of the run's output, only the end is read
 
 
 def observe_after_kernel(workdir: Path, plans: dict[str, Plan], sandboxed: bool) -> dict[str, dict]:
@@ -43,21 +47,44 @@ def observe_after_kernel(workdir: Path, plans: dict[str, Plan], sandboxed: bool)
     observed: dict[str, dict] = {}
     runs: dict[str, dict] = {}  # cells that ask for the same run share it: the folder is the same
     deadline = time.monotonic() + AFTER_BUDGET
-    for grade_id, cell_plan in plans.items():
-        seen = observed.setdefault(grade_id, {})
-        for name, relative in cell_plan.files.items():
-            seen[name] = read_file(workdir, relative)
-        for name, (function, arguments) in cell_plan.afters.items():
-            key = json.dumps([function, arguments], sort_keys=True)
-            if key not in runs:
+    distinct = {
+        json.dumps(after, sort_keys=True) for cell_plan in plans.values() for after in cell_plan.afters.values()
+    }
+    server: AfterServer | None = None
+    use_server = wanted(len(distinct))
+    try:
+        for grade_id, cell_plan in plans.items():
+            seen = observed.setdefault(grade_id, {})
+            for name, relative in cell_plan.files.items():
+                seen[name] = read_file(workdir, relative)
+            for name, (function, arguments) in cell_plan.afters.items():
+                key = json.dumps([function, arguments], sort_keys=True)
                 left = deadline - time.monotonic()
-                runs[key] = (
-                    run_after(workdir, function, arguments, sandboxed, timeout=min(AFTER_TIMEOUT, left))
-                    if left >= 1
-                    else {"error": f"{TIMED_OUT}the notebook's checks used up their {AFTER_BUDGET} s"}
-                )
-            seen[name] = runs[key]
+                if key in runs:
+                    pass
+                elif left < 1:
+                    runs[key] = {"error": f"{TIMED_OUT}the notebook's checks used up their {AFTER_BUDGET} s"}
+                elif use_server:
+                    try:
+                        server = server or AfterServer(_after_env(), sandboxed)
+                        runs[key] = server.run(workdir, function, arguments, min(AFTER_TIMEOUT, left), MAX_COPY_BYTES)
+                    except Unavailable:
+                        server, use_server = None, False  # this run and the next go one sandbox each
+                if key not in runs:
+                    left = deadline - time.monotonic()
+                    runs[key] = run_after(workdir, function, arguments, sandboxed, timeout=min(AFTER_TIMEOUT, left))
+                seen[name] = runs[key]
+    finally:
+        if server is not None:
+            server.close()
     return observed
+
+
+def _after_env() -> dict:
+    """The environment of an after-run: the grader's, without nbgrader's marker, writing no bytecode."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("NBGRADER_EXECUTION", None)
+    return env
 
 
 def run_after(workdir: Path, function: str, arguments: dict, sandboxed: bool, timeout: float = AFTER_TIMEOUT) -> dict:
@@ -71,8 +98,7 @@ def run_after(workdir: Path, function: str, arguments: dict, sandboxed: bool, ti
             return {"error": f"ProbeError: {error}"}
         request = json.dumps({"function": function, "arguments": arguments})
         command = [sys.executable, "-I", "-m", "course.checks.behaviour", request]  # -I: nothing from the folder
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-        env.pop("NBGRADER_EXECUTION", None)
+        env = _after_env()
         if sandboxed:
             hand_over(str(copy))
             hand_over(str(private))
@@ -99,16 +125,5 @@ def _run(command: list[str], cwd: Path, env: dict, timeout: float) -> dict:
         finally:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
-        size = output.seek(0, os.SEEK_END)
-        output.seek(max(0, size - TAIL_BYTES))
-        tail = output.read().decode("utf-8", errors="replace")
-    marked = [line for line in tail.splitlines() if line.startswith(RESULT_MARK)]
-    if not marked:
-        return {"error": f"ProbeError: the run ended (exit code {process.returncode}) without a result"}
-    try:
-        outcome = json.loads(marked[-1][len(RESULT_MARK) :])
-    except ValueError:
-        return {"error": "ProbeError: the run's result was not JSON"}
-    if not isinstance(outcome, dict) or not ({"value"} <= set(outcome) or {"error"} <= set(outcome)):
-        return {"error": "ProbeError: the run's result had neither a value nor an error"}
-    return {"value": outcome["value"]} if "value" in outcome else {"error": str(outcome["error"])[:2000]}
+        tail = tail_of(output)
+    return outcome_of(tail, process.returncode)

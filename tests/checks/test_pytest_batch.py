@@ -1,10 +1,16 @@
-"""course.checks.pytest_batch: several versions of a module, one pytest each, in one Python process."""
+"""course.checks.pytest_batch: one pytest per version of a module, warm (a child each) or cold (one process)."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+
+import pytest
+
+from course.checks import warm as _warm
+from course.checks.warm import WARM_ENV
 
 TESTS = """
 from shapes import area
@@ -17,19 +23,29 @@ def test_zero():
 """
 
 
-def run_batch(job: dict) -> dict:
-    result = subprocess.run(
-        [sys.executable, "-m", "course.checks.pytest_batch"],
-        input=json.dumps(job),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+@pytest.fixture(params=[pytest.param("warm", marks=pytest.mark.slow), "cold"])  # warm: a server starts first
+def run_batch(request):
+    """The batch run warm (a child of the warm server: each version a child too) and cold (all in one process)."""
+    if request.param == "warm":
+        assert _warm.wait_ready()
+        return lambda job: _run_batch(job, warm=True)
+    return lambda job: _run_batch(job, warm=False)
+
+
+def _run_batch(job: dict, warm: bool) -> dict:
+    arguments = ["-m", "course.checks.pytest_batch"]
+    if warm:
+        result = _warm.python(arguments, ".", input=json.dumps(job), timeout=120)
+    else:
+        env = {**os.environ, WARM_ENV: "0"}
+        result = subprocess.run(
+            [sys.executable, *arguments], input=json.dumps(job), capture_output=True, text=True, timeout=120, env=env
+        )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_each_version_is_tested_afresh_and_counted(tmp_path):
+def test_each_version_is_tested_afresh_and_counted(tmp_path, run_batch):
     (tmp_path / "test_shapes.py").write_text(TESTS)
     job = {
         "test_file": str(tmp_path / "test_shapes.py"),
@@ -45,7 +61,7 @@ def test_each_version_is_tested_afresh_and_counted(tmp_path):
     assert run_batch(job) == {"right": [0, 2, 0], "doubled": [1, 1, 1], "broken": [1, 0, 2], "right again": [0, 2, 0]}
 
 
-def test_extra_files_are_copied_beside_the_module(tmp_path):
+def test_extra_files_are_copied_beside_the_module(tmp_path, run_batch):
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "side.txt").write_text("3")
     (tmp_path / "test_data.py").write_text(

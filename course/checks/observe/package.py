@@ -3,7 +3,9 @@
 The package is imported in a new process, its pipeline run, its tests run with
 pytest (also on copies of the package with a bug planted), and the notebook read
 as text. Every function returns plain data and contains no expected value: the
-judge of the graded cell decides what the data must be.
+judge of the graded cell decides what the data must be. The fresh Pythons come
+from ``course.checks.warm`` (pandas and scikit-learn already imported, the
+learner's package imported from disk in each).
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from course.checks import warm
 from course.checks.mutation import Variant, VariantError
 
 TIMEOUT = 100  # seconds for one fresh Python
@@ -40,9 +42,7 @@ PLANTED = {
 def _fresh(code: str, cwd: str | Path = ".") -> object:
     """The JSON value ``code`` prints last, run in a fresh Python in ``cwd``; RuntimeError if it fails."""
     try:
-        run = subprocess.run(
-            [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT, env=_clean_env()
-        )
+        run = warm.python(["-c", code], cwd, env=_clean_env(), timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         raise RuntimeError(f"a fresh Python was still running after {TIMEOUT} seconds") from None
     lines = [line for line in run.stdout.strip().splitlines() if line.strip()]
@@ -120,14 +120,7 @@ def pipeline_runs(runs: dict[str, dict], config: str = "config.toml") -> dict:
 def _pytest(folder: Path) -> dict:
     """``python -m pytest -q tests`` in ``folder``: exit code, tests passed and failed, last line."""
     try:
-        run = subprocess.run(
-            [sys.executable, *PYTEST],
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            env=_clean_env(),
-        )
+        run = warm.python(PYTEST, folder, env=_clean_env(), timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         return {"exit_code": None, "passed": 0, "failed": 0, "last_line": f"still running after {TIMEOUT} s"}
     lines = [line for line in run.stdout.strip().splitlines() if line.strip()]
