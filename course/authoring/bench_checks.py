@@ -35,14 +35,21 @@ def _seconds_between(start: str, end: str) -> float:
 
 
 WARM_ENV = "COURSE_WARM"  # course.checks.warm.WARM_ENV (authoring does not import the kernel's modules)
-PRESTART = "\nfrom course.checks import warm as _warm\n_warm.prestart()  # bench-checks --prestart\n"
 
 
-def check_cell_seconds(step: Step, folder: Path, warm: bool | None = None, prestart: bool = False) -> dict[str, float]:
+def load_average() -> str:
+    """The 1-minute load average, as ``uptime`` shows it (the machine may be shared)."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "?"
+
+
+def check_cell_seconds(step: Step, folder: Path, warm: bool | None = None) -> dict[str, float]:
     """grade_id -> seconds, for every check cell of ``step`` solved, run in ``folder``.
 
-    ``warm``: force fresh Pythons warm or cold (default: as this environment says); ``prestart``:
-    the first cell also starts the warm server.
+    ``warm``: force fresh Pythons warm or cold (default: as this environment says). Warm, the
+    notebook's first cell (``course.lab.begin``) starts the warm server, as for a learner.
     """
     from nbclient import NotebookClient
 
@@ -53,9 +60,6 @@ def check_cell_seconds(step: Step, folder: Path, warm: bool | None = None, prest
     timings = {}
     for name in step.notebooks:
         notebook = solved_exercise(step, name)
-        if prestart:
-            first = next(cell for cell in notebook.cells if cell.cell_type == "code")
-            first.source += PRESTART
         nbformat.write(notebook, str(folder / name))  # checks that re-run the saved notebook read it
         client = NotebookClient(
             notebook, timeout=300, allow_errors=True, record_timing=True, resources={"metadata": {"path": str(folder)}}
@@ -76,31 +80,25 @@ def _line(label: str, timings: dict[str, float], load: bool) -> str:
     slowest = max(timings, key=lambda grade_id: timings[grade_id])
     median = statistics.median(timings.values())
     line = f"{label:<32} {len(timings):>6} {median:>10.3f} {timings[slowest]:>11.3f}  {slowest}"
-    return f"{line} (load {_load()})" if load else line
+    return f"{line} (load {load_average()})" if load else line
 
 
-def _load() -> str:
-    return f"{os.getloadavg()[0]:.2f}"
-
-
-def run(step_names: list[str], compare: bool = False, prestart: bool = False) -> int:
+def run(step_names: list[str], compare: bool = False) -> int:
     """Print check latency per step; return 0 (numbers, not a verdict).
 
-    ``compare``: each step cold, then warm (then warm with ``prestart`` if asked), side by side.
+    ``compare``: each step cold, then warm, side by side.
     """
     steps = load_steps()
     chosen = [find_step(name, steps) for name in step_names] if step_names else steps
     print(f"check latency on the reference answers (aim: median under {AIM_SECONDS} s)")
     print(f"{'step':<32} {'checks':>6} {'median (s)':>10} {'slowest (s)':>11}  slowest check")
-    modes = [("cold", False, False), ("warm", True, False)] if compare else [("", None, False)]
-    if prestart:
-        modes = [*modes, ("warm, prestarted", True, True)] if compare else [("warm, prestarted", True, True)]
+    modes: list[tuple[str, bool | None]] = [("cold", False), ("warm", True)] if compare else [("", None)]
     for step in chosen:
-        for label, warm, early in modes:
+        for label, warm in modes:
             with tempfile.TemporaryDirectory(prefix="course-bench-checks-") as scratch:
-                timings = check_cell_seconds(step, Path(scratch) / step.slug, warm, early)
+                timings = check_cell_seconds(step, Path(scratch) / step.slug, warm)
             print(_line(f"{step.slug} {label}".strip(), timings, load=bool(label)), flush=True)
-    print(f"load average at the end: {_load()}")
+    print(f"load average at the end: {load_average()}")
     return 0
 
 
@@ -110,9 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course.authoring.bench_checks", description=__doc__.split("\n")[0])
     parser.add_argument("steps", nargs="*", help="step numbers or slugs (default: every step)")
     parser.add_argument("--compare", action="store_true", help="each step with fresh Pythons cold, then warm")
-    parser.add_argument("--prestart", action="store_true", help="also (or only) with the server started by begin")
     args = parser.parse_args(argv)
-    return run(args.steps, compare=args.compare, prestart=args.prestart)
+    return run(args.steps, compare=args.compare)
 
 
 if __name__ == "__main__":

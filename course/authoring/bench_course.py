@@ -8,8 +8,8 @@ probes included (in the kernel, as a learner's copy would run them).
 
 ``--cold`` sets ``COURSE_WARM=0`` in the kernels (fresh Pythons started cold, as
 before ``course.checks.warm``); ``--compare`` runs each step cold, then warm, in
-the same run, and prints both and their ratio; ``--prestart`` adds a run where the
-notebook's first cell starts the warm server (as ``course.lab.begin`` could).
+the same run, and prints both. Warm is what a learner gets: the notebook's first
+cell (``course.lab.begin``) starts the warm server in the background.
 Numbers, not assertions: the aim is 60 s for the whole course. The load average is
 printed with the figures, since the machine may be shared.
 """
@@ -25,24 +25,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from course.authoring.bench_checks import WARM_ENV, load_average
 from course.core.catalog import Step, find_step, load_steps
 
 AIM_SECONDS = 60.0
-WARM_ENV = "COURSE_WARM"  # course.checks.warm.WARM_ENV (authoring does not import the lab's modules)
 
 
-def load_average() -> str:
-    """The 1-minute load average, as ``uptime`` shows it."""
-    try:
-        return f"{os.getloadavg()[0]:.2f}"
-    except OSError:
-        return "?"
-
-
-PRESTART = "\nfrom course.checks import warm as _warm\n_warm.prestart()  # bench_course --prestart\n"
-
-
-def time_step(step: Step, warm: bool = True, prestart: bool = False) -> float:
+def time_step(step: Step, warm: bool = True) -> float:
     """Seconds to run the step's reference notebooks top to bottom, each in a fresh kernel."""
     import nbformat
     from nbclient import NotebookClient
@@ -54,26 +43,21 @@ def time_step(step: Step, warm: bool = True, prestart: bool = False) -> float:
         started = time.perf_counter()
         for name in step.notebooks:
             notebook = nbformat.read(str(folder / name), as_version=4)
-            if prestart:
-                next(cell for cell in notebook.cells if cell.cell_type == "code").source += PRESTART
             client = NotebookClient(notebook, timeout=600, resources={"metadata": {"path": str(folder)}})
             client.execute(env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         return time.perf_counter() - started
 
 
-def run(step_names: list[str], cold: bool = False, compare: bool = False, prestart: bool = False) -> int:
+def run(step_names: list[str], cold: bool = False, compare: bool = False) -> int:
     """Print seconds per step and the total; return 0 (numbers, not a verdict)."""
     steps = load_steps()
     chosen = [find_step(name, steps) for name in step_names] if step_names else steps
-    alone = {"cold" if cold else "warm": (not cold, False)}
-    modes = {"cold": (False, False), "warm": (True, False)} if compare else alone  # label: (warm, prestart)
-    if prestart:
-        modes["prestarted"] = (True, True)
+    modes = {"cold": False, "warm": True} if compare else {"cold" if cold else "warm": not cold}  # label: warm
     print(f"the reference notebooks top to bottom (aim: the whole course under {AIM_SECONDS:.0f} s)")
     print(f"{'step':<26}" + "".join(f" {label + ' (s)':>16}" for label in modes) + f" {'load':>6}")
     totals = dict.fromkeys(modes, 0.0)
     for step in chosen:
-        seconds = {label: time_step(step, warm, early) for label, (warm, early) in modes.items()}
+        seconds = {label: time_step(step, warm) for label, warm in modes.items()}
         for label, value in seconds.items():
             totals[label] += value
         print(f"{step.slug:<26}" + "".join(f" {value:>16.1f}" for value in seconds.values()) + f" {load_average():>6}")
@@ -87,9 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("steps", nargs="*", help="step numbers or slugs (default: every step)")
     parser.add_argument("--cold", action="store_true", help="start every fresh Python cold (COURSE_WARM=0)")
     parser.add_argument("--compare", action="store_true", help="run each step cold, then warm, and print both")
-    parser.add_argument("--prestart", action="store_true", help="also with the server started by the first cell")
     args = parser.parse_args(argv)
-    return run(args.steps, cold=args.cold, compare=args.compare, prestart=args.prestart)
+    return run(args.steps, cold=args.cold, compare=args.compare)
 
 
 if __name__ == "__main__":

@@ -238,7 +238,7 @@ def prestart(env: dict | None = None) -> None:
     (Otherwise the first fresh Python starts it, and starts cold itself.)
     """
     global _allowed
-    if not why_cold():
+    if not why_cold() and not _inherited:  # a warm child asks the server that forked it
         _allowed = True
         try:
             _server_for(dict(os.environ if env is None else env), until=STARTING)

@@ -46,13 +46,29 @@ class Child:
 
     def __init__(self, conn: socket.socket, reader: Reader, pid: int, lost: Callable[[], None]) -> None:
         self.conn, self.reader, self.pid, self.lost = conn, reader, pid, lost
+        self.result: tuple[int, bool] | None = None  # what ``wait`` read
 
     def send_signal(self, number: int) -> None:
         """Deliver signal ``number`` to the child (the server does it: it may live in another PID namespace)."""
         send_message(self.conn, {"signal": int(number)})
 
+    def finished(self, timeout: float = 0) -> bool:
+        """Whether the child has ended (or was given up), waiting ``timeout`` seconds at most."""
+        if self.result is not None or self.reader.buffer or self.conn.fileno() < 0:
+            return True
+        readable, _, _ = select.select([self.conn], [], [], timeout)
+        return bool(readable)
+
+    def abandon(self) -> None:
+        """Hang up: the server kills the child's process group if it still runs."""
+        self.conn.close()
+
     def wait(self, timeout: float | None = None) -> tuple[int, bool]:
         """(exit code, whether the server killed it at its own timeout), waiting ``timeout`` seconds at most."""
+        if self.result is not None:
+            return self.result
+        if self.conn.fileno() < 0:
+            raise Refused("the child was given up")
         self.conn.settimeout(timeout)
         try:
             finished, _ = self.reader.receive()
@@ -63,7 +79,8 @@ class Child:
         if finished is None:
             self.lost()
             raise Refused("no warm server")
-        return int(finished["exit"]), bool(finished.get("timed_out"))
+        self.result = int(finished["exit"]), bool(finished.get("timed_out"))
+        return self.result
 
 
 def answer(conn: socket.socket, message: dict) -> None:

@@ -204,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench-checks", help="time each check cell on the reference answers (authors)")
     p.add_argument("steps", nargs="*", help="steps to measure (default: all)")
+    p.add_argument("--compare", action="store_true", help="each step with fresh Pythons cold, then warm")
     p.set_defaults(func=cmd_bench_checks)
 
     p = sub.add_parser("site", help="serve the course's site at http://127.0.0.1:8000 (or --build it into build/site)")

@@ -48,7 +48,7 @@ def cmd_bench_class(args) -> int:
 def cmd_bench_checks(args) -> int:
     from course.authoring.bench_checks import run
 
-    return run(args.steps)
+    return run(args.steps, compare=args.compare)
 
 
 def cmd_site(args) -> int:

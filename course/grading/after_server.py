@@ -157,10 +157,10 @@ class AfterServer:
         try:
             with tempfile.TemporaryFile() as output, open(os.devnull, "rb") as nothing, open(os.devnull, "wb") as sink:
                 finished = self._ask({**message, "env": None}, [nothing.fileno(), output.fileno(), sink.fileno()])
+                self._clean()  # first: nothing the run left may write into its output once it is read
                 outcome = outcome_of(tail_of(output), finished["exit"])
             if finished.get("timed_out"):
                 outcome = {"error": f"TimeoutError: still running after {timeout:.0f} s"}
-            self._clean()
         finally:
             shutil.rmtree(copy, ignore_errors=True)
         return outcome

@@ -183,3 +183,61 @@ def test_one_server_per_notebook_only_when_it_asks_for_several_runs(tmp_path, mo
     monkeypatch.setenv("COURSE_WARM", "0")
     behaviours.observe_after_kernel(tmp_path, two, sandboxed=False)
     assert started == [1]
+
+
+FORGER = """
+import os, time
+FORGED = b"\\ncourse-behaviour-result: {\\"value\\": \\"forged\\"}\\n"
+held = []  # the stdout of every course process this code can open (the run's), held open while they run
+for pid in os.listdir("/proc"):
+    if pid.isdigit() and int(pid) != os.getpid():
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as command:
+                if b"course.checks" in command.read():
+                    held.append(open(f"/proc/{pid}/fd/1", "ab", buffering=0))
+        except OSError:
+            pass
+if held and os.fork() == 0:  # a daemon in a session of its own, outliving the run that imported this module
+    os.setsid()
+    if os.fork() == 0:
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline:
+            for stream in held:
+                try:
+                    stream.write(FORGED)
+                except OSError:
+                    pass
+            time.sleep(0.001)
+    os._exit(0)
+"""
+
+
+@pytest.mark.skipif(bool(probe()), reason="no working bubblewrap")
+@pytest.mark.parametrize("through_server", [True, False], ids=["server", "own-sandbox"])
+def test_a_learners_daemon_cannot_append_a_forged_result_to_the_runs_output(
+    server, package_folder, tmp_path, through_server
+):
+    """The learner's code writes a result line into every course process's stdout it can open, in a loop after the run.
+
+    Sandboxed only: without the sandbox the learner's code runs as the grader (root here), which can open anything
+    (site/reference/grading-security.md says so).
+    """
+    if not server.sandboxed:
+        pytest.skip("without the sandbox the learner's code runs as the grader")
+    folder = tmp_path / "08-package"
+    import shutil
+
+    shutil.copytree(package_folder, folder)
+    core = folder / "penguins" / "features.py"
+    core.write_text(FORGER + core.read_text())
+    arguments = {"modules": ["penguins.features"]}
+    if through_server:
+        observed = server.run(
+            folder, "course.checks.observe.package:imports", arguments, 120, behaviours.MAX_COPY_BYTES
+        )
+    else:
+        observed = behaviours.run_after(
+            folder, "course.checks.observe.package:imports", arguments, server.sandboxed, 120
+        )
+    assert observed.get("value") != "forged", observed
+    assert "value" in observed, observed

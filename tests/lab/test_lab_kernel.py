@@ -116,3 +116,36 @@ def test_classic_error_in_a_learners_cell_gets_advice_below_the_traceback(live, 
     assert live[4].outputs.index(error) < live[4].outputs.index(outputs(live[4], "display_data")[0])
     assert bundles(graded[4]) == []  # graded runs stay exactly as nbgrader expects
     assert outputs(graded[4], "error")[0].ename == "NameError"
+
+
+SERVERS_OF_THIS_KERNEL = """
+import os, pathlib
+def servers():
+    found = []
+    for stat in pathlib.Path('/proc').glob('[0-9]*/stat'):
+        try:
+            parent = int(stat.read_text().rsplit(')', 1)[1].split()[1])
+            command = (stat.parent / 'cmdline').read_bytes().split(b'\\0')
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == os.getpid() and b'course.checks.warm_server' in command:
+            found.append(stat.parent.name)
+    return found
+print('warm servers:', len(servers()))
+"""
+
+
+@pytest.mark.parametrize("headless", [{}, {"NBGRADER_EXECUTION": "autograde"}], ids=["live", "nbgrader"])
+def test_begin_starts_the_warm_server_in_a_live_kernel_only(tmp_path, headless):
+    """A live kernel's first cell starts the warm server in the background; a grading kernel does not."""
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("from course.lab import begin\nbegin('08')"),
+            nbformat.v4.new_code_cell(SERVERS_OF_THIS_KERNEL),
+        ]
+    )
+    env = {key: value for key, value in os.environ.items() if key not in ("NBGRADER_EXECUTION", HEADLESS_ENV)}
+    client = NotebookClient(notebook, timeout=60, allow_errors=True, resources={"metadata": {"path": str(tmp_path)}})
+    client.execute(env={**env, **headless}, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    printed = "".join(output.get("text", "") for output in notebook.cells[1].outputs)
+    assert ("warm servers: 1" if not headless else "warm servers: 0") in printed, printed

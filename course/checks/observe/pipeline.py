@@ -4,7 +4,9 @@
 files with a named problem, runs a sequence of commands there, and returns what
 each command did: its exit code, its stdout and stderr, and the saved model's
 files afterwards. It contains no expected value: the judge of the graded cell
-decides what each run must have done.
+decides what each run must have done. The commands run in fresh Pythons from
+``course.checks.warm`` (forked from one that has imported pandas and scikit-learn;
+the learner's package is imported from disk in each).
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import os
 import shlex
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+
+from course.checks import warm
 
 TIMEOUT = 100  # seconds for one command
 MAX_STREAM = 20_000  # characters of a stream kept (its start and its end)
@@ -107,15 +110,7 @@ def _saved_model(folder: Path) -> dict:
 def _run(folder: Path, command: str, env: dict) -> dict:
     """``python -m penguins <command>`` in ``folder``: exit code, stdout, stderr, saved model afterwards."""
     try:
-        run = subprocess.run(
-            [sys.executable, "-m", "penguins", *shlex.split(command)],
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            env=_environment(env),
-            stdin=subprocess.DEVNULL,
-        )
+        run = warm.python(["-m", "penguins", *shlex.split(command)], folder, env=_environment(env), timeout=TIMEOUT)
         outcome = {"exit_code": run.returncode, "stdout": _kept(run.stdout), "stderr": _kept(run.stderr)}
     except subprocess.TimeoutExpired:
         outcome = {"exit_code": None, "stdout": "", "stderr": f"still running after {TIMEOUT} seconds"}

@@ -16,13 +16,13 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from course.checks import warm
 from course.checks.service import (
     BIRD,
     FIELDS,
@@ -33,6 +33,7 @@ from course.checks.service import (
     trained_model,
     without,
 )
+from course.checks.warm_process import LongRunningPython
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 60  # seconds for the service to start listening
@@ -146,18 +147,12 @@ def serving(model_dir: str | Path, factory: bool = False) -> Iterator[int]:
     env = {**os.environ, "PENGUINS_MODEL_DIR": str(model_dir)} if factory else dict(os.environ)
     how = "factory" if factory else "create_app"
     with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            [sys.executable, "-c", SERVE, HOST, str(port), how, str(model_dir)],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            env=env,
-        )
+        server = LongRunningPython.start(["-c", SERVE, HOST, str(port), how, str(model_dir)], env, log)
         try:
             deadline = time.monotonic() + START_TIMEOUT
             while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"the service stopped (exit code {process.returncode}): {_last_line(log)}")
+                if server.ended():
+                    raise RuntimeError(f"the service stopped (exit code {server.exit_code()}): {_last_line(log)}")
                 with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=1):
                     break
                 if time.monotonic() > deadline:
@@ -165,12 +160,7 @@ def serving(model_dir: str | Path, factory: bool = False) -> Iterator[int]:
                 time.sleep(0.1)
             yield port
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            server.stop()
 
 
 def ask(port: int, method: str, path: str, request: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -204,9 +194,8 @@ def metadata(model_dir: str | Path) -> dict[str, Any]:
 
 def start_refusal(model_dir: str | Path) -> dict[str, Any]:
     """Create the service for ``model_dir`` and start it, in a new Python: what it raised (``raised``: class names)."""
-    command = [sys.executable, "-c", SERVE, HOST, "0", MARK, str(model_dir)]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+        done = warm.python(["-c", SERVE, HOST, "0", MARK, str(model_dir)], timeout=120)
     except subprocess.TimeoutExpired:
         return {"raised": ["TimeoutError"], "message": "still starting after 120 s"}
     marked = [line for line in done.stdout.splitlines() if line.startswith(MARK)]
