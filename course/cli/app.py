@@ -10,6 +10,7 @@ from pathlib import Path
 from course import REPO_DIR, __version__
 from course.cli.authors import (
     cmd_bench,
+    cmd_bench_all,
     cmd_bench_checks,
     cmd_bench_class,
     cmd_end_state,
@@ -200,7 +201,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep", help="build the class in this folder and keep it (default: a temporary folder)")
     p.add_argument("--sandbox", choices=SANDBOX_MODES, default="auto", help="as for `course grade`")
     p.add_argument("--repeat", type=int, default=1, help="rounds; the fastest and slowest are shown")
+    p.add_argument("--every-step", action="store_true", help="a cohort: every learner submits every step")
+    p.add_argument("--dask", action="store_true", help="also grade on a local two-worker Dask cluster (cluster extra)")
     p.set_defaults(func=cmd_bench_class)
+
+    p = sub.add_parser("bench-all", help="every speed figure in one run: checks, course, a cohort (authors)")
+    p.add_argument("--learners", type=int, default=30, help="learners in the cohort, each submitting every step")
+    p.add_argument("--steps", nargs="*", default=None, help="only these steps (default: all)")
+    p.add_argument("--sandbox", choices=SANDBOX_MODES, default="auto", help="as for `course grade`")
+    p.add_argument("--no-dask", action="store_true", help="leave out the two-worker Dask cluster")
+    p.set_defaults(func=cmd_bench_all)
 
     p = sub.add_parser("bench-checks", help="time each check cell on the reference answers (authors)")
     p.add_argument("steps", nargs="*", help="steps to measure (default: all)")

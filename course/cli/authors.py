@@ -42,7 +42,14 @@ def cmd_bench(args) -> int:
 def cmd_bench_class(args) -> int:
     from course.authoring.bench_class import run_class_benchmark
 
-    return run_class_benchmark(args.learners, Path(args.keep) if args.keep else None, args.sandbox, args.repeat)
+    keep = Path(args.keep) if args.keep else None
+    return run_class_benchmark(args.learners, keep, args.sandbox, args.repeat, args.every_step, args.dask)
+
+
+def cmd_bench_all(args) -> int:
+    from course.authoring.bench_all import run
+
+    return run(args.learners, args.steps, args.sandbox, dask=not args.no_dask)
 
 
 def cmd_bench_checks(args) -> int:

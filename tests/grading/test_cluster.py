@@ -13,7 +13,6 @@ import importlib.util
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import nbformat
 import pytest
 from conftest import stub_variants
 
+from course.authoring.local_dask import free_port, local_cluster
 from course.core.catalog import load_steps
 from course.grading import cluster, cluster_config
 from course.grading.cluster_config import ClusterUnavailable, parse_target
@@ -35,7 +35,6 @@ from course.grading.sandbox import SandboxUnavailable
 from course.grading.worker import Settings
 
 STEPS = load_steps()[:2]  # 00 and 01: the two shortest to grade
-DASK = Path(sys.executable).parent / "dask"
 
 
 # -- what --cluster names -------------------------------------------------------------------
@@ -258,55 +257,11 @@ def test_worker_processes_on_one_machine_claim_different_slots_and_free_them_whe
 # -- a real cluster on this machine -------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def stop(process: subprocess.Popen) -> None:
-    """End a process this test started, and everything in its process group."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
 @pytest.fixture(scope="module")
 def dask_cluster(tmp_path_factory):
     """A scheduler and two one-thread workers (each in a process group of its own), on free ports."""
-    from distributed import Client
-
-    logs = tmp_path_factory.mktemp("dask-logs")
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-
-    def start(name: str, *args: str) -> subprocess.Popen:
-        log = open(logs / f"{name}.log", "w")  # the process writes to it until stopped
-        return subprocess.Popen([str(DASK), *args], stdout=log, stderr=log, start_new_session=True)
-
-    processes = {"scheduler": start("scheduler", "scheduler", "--host", "127.0.0.1", "--port", str(port))}
-    try:
-        worker = ["worker", address, "--nworkers", "1", "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard"]
-        for name in ("grader-a", "grader-b"):
-            processes[name] = start(name, *worker, "--name", name)
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with Client(address, timeout=5, set_as_default=False) as client:
-                    client.wait_for_workers(2, timeout=60)
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(1)
-        yield {"address": address, "processes": processes, "logs": logs}
-    finally:
-        for process in processes.values():
-            stop(process)
+    with local_cluster(tmp_path_factory.mktemp("dask-logs"), workers=2) as cluster:
+        yield {"address": cluster.address, "processes": cluster.processes, "logs": cluster.logs}
 
 
 def a_small_class(submitted: Path) -> None:
