@@ -297,6 +297,62 @@ WEAK = {
             ["step11_ci_workflow", "step11_ci_fails_on_problems"],
         ),
         (
+            "weak-mypy-not-strict",  # the gates of step 11 before the review: mypy checks bodies, not signatures
+            "step11_pyproject",
+            "\n".join(
+                [
+                    "[project.optional-dependencies]",
+                    'dev = ["pytest>=8", "httpx2>=2,<3", "ruff>=0.17,<0.18", "mypy>=2.4,<3", "pre-commit>=4"]',
+                    "",
+                    "[tool.ruff]",
+                    "line-length = 120",
+                    'target-version = "py311"',
+                    "",
+                    "[tool.ruff.lint]",
+                    'select = ["E", "W", "F", "I", "B", "UP", "S"]',
+                    "",
+                    "[tool.ruff.lint.per-file-ignores]",
+                    '"tests/**" = ["S101"]',
+                    "",
+                    "[tool.mypy]",
+                    'python_version = "3.11"',
+                    "check_untyped_defs = true",
+                    "",
+                    "[[tool.mypy.overrides]]",
+                    'module = ["pandas.*", "sklearn.*"]',
+                    "ignore_missing_imports = true",
+                ]
+            ),
+            ["step11_mypy"],
+        ),
+        (
+            "weak-ci-pinned-by-tag",  # two Pythons, but actions pinned by a tag and the token's default rights
+            "step11_ci_file",
+            "\n".join(
+                [
+                    "name: CI",
+                    "on: [push, pull_request]",
+                    "jobs:",
+                    "  checks:",
+                    "    runs-on: ubuntu-latest",
+                    "    strategy:",
+                    "      matrix:",
+                    "        python-version: ['3.11', '3.13']",
+                    "    steps:",
+                    "      - uses: actions/checkout@v6",
+                    "      - uses: actions/setup-python@v6",
+                    "        with:",
+                    "          python-version: ${{ matrix.python-version }}",
+                    "      - run: python -m pip install -e '.[dev]'",
+                    "      - run: ruff check penguins tests",
+                    "      - run: ruff format --check penguins tests",
+                    "      - run: mypy penguins",
+                    "      - run: python -m pytest",
+                ]
+            ),
+            ["step11_ci_workflow"],
+        ),
+        (
             "weak-silences-the-linter",  # noqa instead of a fix
             "step11_pipeline_module",
             'return [f"{season}/{bird}" for season, bird in zip(frame["studyName"], frame["Individual ID"])]'

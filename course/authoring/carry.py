@@ -12,6 +12,12 @@ unchanged, one step after the other:
 * each locked, hidden end-state ``%%writefile`` cell of step N+1 gets step N's
   last version of its file.
 
+A step whose end state runs tools on its files (step 11's ``ruff check --fix`` and
+``ruff format``) ends with the files as the tools left them
+(``course.authoring.end_state.ended_pieces``): the next step's starting point shows one
+block per file and its collapsed cells write them, formatted and fixed, so what a reader
+sees is what is on disk.
+
 Cells a step writes itself (its tasks) are never touched.
 ``python -m course.authoring.carry SLUG`` carries SLUG's end state to the end of
 the course; then release the changed steps. ``tests/authoring/test_journey.py``
@@ -27,6 +33,7 @@ from pathlib import Path
 
 import nbformat
 
+from course.authoring.end_state import ended_pieces
 from course.authoring.journey import STARTING_POINT_TAG, code_of, end_state_cells, tags_of, written_path
 from course.core.catalog import SOLUTIONS_DIR, load_steps
 
@@ -63,13 +70,20 @@ def starting_pieces(notebook) -> int:
     return count
 
 
-def carry_into(previous, notebook, name: str) -> bool:
-    """Make ``notebook`` start from ``previous``'s end state; True when anything changed."""
-    ended = [code_of(cell) for cell in end_state_cells(previous)]
+def carry_into(previous, notebook, name: str, pieces: list[tuple[str | None, str]] | None = None) -> bool:
+    """Make ``notebook`` start from ``previous``'s end state; True when anything changed.
+
+    ``pieces`` is that end state as ``ended_pieces`` gives it (needed when the step before ran tools);
+    by default, ``previous``'s end-state cells.
+    """
+    if pieces is None:
+        pieces = [(written_path(cell.source), code_of(cell)) for cell in end_state_cells(previous)]
+    ended = [code for _, code in pieces]
     if starting_pieces(notebook) != len(ended):
         raise CarryError(
             f"{name}: its starting point shows {starting_pieces(notebook)} pieces of code, the step before ends "
-            f"with {len(ended)} cells; edit the starting-point cells by hand, then run this again"
+            f"with {len(ended)} (a cell each, or a file each when its tools ran); edit the starting-point cells "
+            "by hand, then run this again"
         )
     codes = iter(ended)
     changed = False
@@ -83,7 +97,7 @@ def carry_into(previous, notebook, name: str) -> bool:
             source = f"%%writefile {path}\n{next(codes)}" if path else next(codes)
         changed |= source != cell.source
         cell.source = source
-    files = last_versions(previous)
+    files = {path: code for path, code in pieces if path}  # a file written twice: its last version
     for cell in end_state_cells(notebook):
         path = written_path(cell.source)
         if path in files and is_carried_copy(cell):
@@ -102,12 +116,13 @@ def carry_forward(slug: str, solutions_dir: Path = SOLUTIONS_DIR) -> list[Path]:
     start = slugs.index(slug)
     previous = nbformat.read(str(solutions_dir / slug / steps[start].notebooks[-1]), as_version=4)
     changed = []
-    for step in steps[start + 1 :]:
+    for before, step in zip(steps[start:], steps[start + 1 :], strict=False):
         if len(step.notebooks) != 1:
             raise CarryError(f"{step.slug} has {len(step.notebooks)} notebooks; carry handles one per step")
         path = solutions_dir / step.slug / step.notebooks[0]
         notebook = nbformat.read(str(path), as_version=4)
-        if carry_into(previous, notebook, step.slug):
+        # ``before`` is on disk as carried so far: each changed notebook is written before the next is read.
+        if carry_into(previous, notebook, step.slug, ended_pieces(before, solutions_dir)):
             nbformat.write(notebook, str(path))
             changed.append(path)
         previous = notebook

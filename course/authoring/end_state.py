@@ -9,6 +9,13 @@ git repository with one commit, so two steps' end states can be compared with
 ``git diff --no-index``.
 
 ``course end-state STEP --into DIR``; DIR must not exist yet (nothing is overwritten).
+
+``ended_pieces`` is what the next step starts from. For most steps that is the end-state
+cells themselves. A step whose end state runs tools on its files (step 11: ``ruff check
+--fix`` and ``ruff format``) ends with the files as those tools left them on disk, so the
+next step repeats those files, formatted and fixed, and needs no tool cell of its own:
+its cells, as a reader sees them, are what is on disk (the journey test and the carry
+both use this).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,6 +80,28 @@ def write_end_state(step: Step, out: Path, solutions_dir: Path = SOLUTIONS_DIR, 
     if git and shutil.which("git"):
         commit_all(out, f"{step.title}: the reference end state of step {step.slug}")
     return EndState(files=sorted(set(written)), commands=commands)
+
+
+def runs_tools(cells: list) -> bool:
+    """Whether end-state cells run commands (``!`` lines) on the files they wrote, as step 11's do."""
+    return any(written_path(cell.source) is None and shell_lines(code_of(cell)) for cell in cells)
+
+
+def ended_pieces(step: Step, solutions_dir: Path = SOLUTIONS_DIR) -> list[tuple[str | None, str]]:
+    """What the next step starts from, piece by piece: (the file a piece writes, or None; its code).
+
+    Without tools: each end-state cell as written. With tools: each file the cells write, once, in the
+    order they first write it, as the tools left it (read back from the end state written out here).
+    """
+    notebook = nbformat.read(str(solutions_dir / step.slug / step.notebooks[-1]), as_version=4)
+    cells = end_state_cells(notebook)
+    if not runs_tools(cells):
+        return [(written_path(cell.source), code_of(cell)) for cell in cells]
+    paths = list(dict.fromkeys(path for cell in cells if (path := written_path(cell.source))))
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / step.slug
+        write_end_state(step, out, solutions_dir, git=False)
+        return [(path, (out / path).read_text(encoding="utf-8").strip()) for path in paths]
 
 
 def commit_all(folder: Path, message: str) -> None:

@@ -3,7 +3,9 @@
 A step's source notebook tags the code cells that make up its end state with
 ``end-state``. The next step shows that code, read-only, in a markdown cell
 tagged ``starting-point``. ``tests/authoring/test_journey.py`` checks the two agree, so
-the starting code of step N is always the answer of step N-1.
+the starting code of step N is always the answer of step N-1. When step N-1's end state
+runs tools on its files (step 11's ruff fixes and formatter), step N starts from the files
+as the tools left them, one block per file (``course.authoring.end_state.ended_pieces``).
 """
 
 from __future__ import annotations

@@ -202,3 +202,53 @@ def python_versions(workflow: dict) -> list[str]:
             values = value if isinstance(value, list) else [value]
             versions += [str(item) for item in values if item is not None]
     return versions
+
+
+# A commit SHA is the one reference a tag's owner cannot move; the tag goes in a comment, for the reader.
+PINNED = re.compile(r"@[0-9a-f]{40}$")
+PIN_LINE = re.compile(
+    r"^\s*(-\s*)?uses:\s*['\"]?(?P<action>[^@\s'\"]+)@(?P<ref>[0-9a-f]{40})['\"]?\s*(?P<comment>#.*)?$"
+)
+
+
+def uses(workflow: dict) -> list[str]:
+    """Every ``uses:`` of every job's steps (and of jobs that call a reusable workflow), in order."""
+    found = []
+    for job in jobs(workflow).values():
+        if job.get("uses"):
+            found.append(str(job["uses"]))
+        found += [str(step["uses"]) for step in steps(job) if step.get("uses")]
+    return found
+
+
+def pin_problems(workflow: dict, text: str) -> list[str]:
+    """Actions not pinned to a full commit SHA, and pins whose line does not name the tag in a comment.
+
+    ``text`` is the workflow's text: YAML drops comments, so the tag comment is read from the lines.
+    Local actions (``./...``) are the repository's own code and need no pin.
+    """
+    problems = [
+        f"{action}: pin it to a full 40-hex commit SHA"
+        for action in uses(workflow)
+        if not action.startswith("./") and not PINNED.search(action)
+    ]
+    for line in text.splitlines():
+        match = PIN_LINE.match(line)
+        if match and not re.match(r"#\s*v?\d", match["comment"] or ""):
+            problems.append(f"{match['action']}@{match['ref'][:7]}...: name its tag in a comment (# v6.0.1)")
+    return problems
+
+
+def permissions_problems(workflow: dict) -> list[str]:
+    """What lets the workflow's token do more than read the code: no top-level ``permissions:``, or a write."""
+    problems = []
+    if "permissions" not in workflow:
+        problems.append("no top-level permissions: (the token gets the repository's default, often write)")
+    scopes = {"workflow": workflow.get("permissions")}
+    scopes |= {f"job {name}": job.get("permissions") for name, job in jobs(workflow).items()}
+    for where, granted in scopes.items():
+        if isinstance(granted, str) and granted.startswith("write"):
+            problems.append(f"{where}: permissions: {granted}")
+        if isinstance(granted, dict):
+            problems += [f"{where}: {scope}: write" for scope, access in granted.items() if access == "write"]
+    return problems

@@ -41,7 +41,37 @@ PLANTS = {  # small, realistic problems, each planted in a copy of this folder
         'def planted():\n    count: int = "not a number"\n    return count\n',
     ),
     "a failing test": ("tests/test_planted.py", "def test_planted() -> None:\n    assert 1 + 1 == 3\n"),
+    "an untyped function": ("penguins/planted.py", "def planted(count):\n    return count + 1\n"),
+    "a pickle load with no reason given": (
+        "penguins/planted.py",
+        "import pickle\n\n\ndef planted(blob: bytes) -> object:\n    return pickle.loads(blob)\n",
+    ),
+    "a shell command": (
+        "penguins/planted.py",
+        "import subprocess\n\n\ndef planted(command: str) -> None:\n"
+        "    subprocess.run(command, shell=True, check=True)\n",
+    ),
 }
+# The one rule the team switches off on a line, on purpose: S301 on the pickle load of penguins/artifacts.py,
+# with its reason in brackets on the line (the decision is on step 11's page). Any other noqa is a silenced gate.
+RECORDED_DECISION = re.compile(r"#\s*noqa:\s*S301\s+\(\w.*\)")
+# What mypy's strict = true switches on (mypy 2.x, ``mypy --help``), as [tool.mypy] keys and their strict values.
+STRICT_SETTINGS = {
+    "disallow_any_generics": True,
+    "disallow_subclassing_any": True,
+    "disallow_untyped_calls": True,
+    "disallow_untyped_defs": True,
+    "disallow_incomplete_defs": True,
+    "check_untyped_defs": True,
+    "disallow_untyped_decorators": True,
+    "warn_redundant_casts": True,
+    "warn_unused_ignores": True,
+    "warn_return_any": True,
+    "implicit_reexport": False,
+    "strict_equality": True,
+    "extra_checks": True,
+}
+SECURITY_RULES = "S"  # flake8-bandit in ruff: pickle, shell=True, eval, hard-coded passwords, ...
 
 
 def in_copy(action: Callable[[Path], T], problem: str | None = None, folder: str | Path = ".") -> T:
@@ -93,14 +123,57 @@ def selected_rules_of(pyproject_text: str) -> set[str]:
 
 
 def comments_switching_off(word: str, folder: str | Path = ".") -> list[str]:
-    """Lines of the package and its tests that switch a check off with ``word`` (noqa, type: ignore)."""
+    """Lines of the package and its tests that switch a check off with ``word`` (noqa, type: ignore).
+
+    The team's one recorded decision (``RECORDED_DECISION``: S301 with its reason on the line) is not counted.
+    """
     root = Path(folder)
     return [
         f"{path.relative_to(root)}:{number}"
         for path in sorted(root.glob("penguins/**/*.py")) + sorted(root.glob("tests/**/*.py"))
         for number, line in enumerate(path.read_text().splitlines(), 1)
-        if re.search(rf"#\s*{word}", line)
+        if re.search(rf"#\s*{word}", line) and not RECORDED_DECISION.search(line)
     ]
+
+
+def strict_missing(folder: str | Path = ".") -> list[str]:
+    """What pyproject.toml's [tool.mypy] leaves out of mypy's strict mode ([] when it is strict)."""
+    return strict_missing_of((Path(folder) / "pyproject.toml").read_text())
+
+
+def strict_missing_of(pyproject_text: str) -> list[str]:
+    """``strict_missing`` of the text of a pyproject.toml: ``strict = true``, or every flag it switches on."""
+    mypy = tomllib.loads(pyproject_text).get("tool", {}).get("mypy", {})
+    if mypy.get("strict") is True:
+        return []
+    missing = [f"{key} = {str(value).lower()}" for key, value in STRICT_SETTINGS.items() if mypy.get(key) is not value]
+    return ["strict = true (or all of: " + ", ".join(missing) + ")"] if missing else []
+
+
+def security_rules_problems(folder: str | Path = ".") -> list[str]:
+    """What keeps ruff's security rules (S) from checking the package: [] when they do."""
+    return security_rules_problems_of((Path(folder) / "pyproject.toml").read_text())
+
+
+def security_rules_problems_of(pyproject_text: str) -> list[str]:
+    """``security_rules_problems`` of the text of a pyproject.toml.
+
+    S must be selected (or ALL); no S rule may be ignored for the whole project or for the package's
+    files (the tests may allow S101, assert, which is how pytest checks).
+    """
+    ruff = tomllib.loads(pyproject_text).get("tool", {}).get("ruff", {})
+    lint = ruff.get("lint", {})
+    problems = []
+    selected = selected_rules_of(pyproject_text)
+    if SECURITY_RULES not in selected and "ALL" not in selected:
+        problems.append("S (the security rules) is not selected")
+    ignored = [*lint.get("ignore", ruff.get("ignore", [])), *lint.get("extend-ignore", [])]
+    problems += [f"{rule} is ignored everywhere" for rule in ignored if re.fullmatch(r"S\d*", rule)]
+    per_file = lint.get("per-file-ignores", ruff.get("per-file-ignores", {}))
+    for pattern, rules in per_file.items():
+        if not pattern.startswith("tests"):
+            problems += [f"{rule} is ignored in {pattern}" for rule in rules if re.fullmatch(r"S\d*", rule)]
+    return problems
 
 
 def pre_commit(folder: str | Path = ".") -> list[dict[str, Any]]:

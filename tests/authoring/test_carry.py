@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 from course.authoring.carry import CarryError, carry_forward, last_versions
+from course.authoring.end_state import ended_pieces
 from course.authoring.journey import end_state_code, starting_point_code
 from course.core.catalog import SOLUTIONS_DIR, load_steps
 
@@ -49,9 +50,8 @@ def test_a_fix_reaches_every_later_step_and_the_journey_holds(late_solutions):
 
     assert changed == [notebook_of(late_solutions, step) for step in later]
     for previous, step in zip(LATE_STEPS, later, strict=False):
-        assert starting_point_code(notebook_of(late_solutions, step)) == end_state_code(
-            notebook_of(late_solutions, previous)
-        )
+        ended = "\n\n".join(code for _, code in ended_pieces(previous, late_solutions))  # step 11: as ruff left it
+        assert starting_point_code(notebook_of(late_solutions, step)) == ended
         files = last_versions(nbformat.read(str(notebook_of(late_solutions, step)), as_version=4))
         assert files["penguins/cli.py"].endswith(PLANTED.strip()), f"{step.slug} lost the fix"
 
@@ -64,3 +64,21 @@ def test_a_starting_point_that_does_not_match_is_refused(late_solutions):
     nbformat.write(notebook, str(path))
     with pytest.raises(CarryError, match="edit the starting-point cells by hand"):
         carry_forward(LATE_STEPS[0].slug, late_solutions)
+
+
+def test_a_fix_carried_across_the_tools_arrives_as_the_tools_leave_it(late_solutions):
+    """Step 11 formats its files: a fix written in step 10 with a layout ruff changes reaches step 12 formatted."""
+    step_10, step_11, step_12 = (step for step in LATE_STEPS if step.slug[:2] in ("10", "11", "12"))
+    path = notebook_of(late_solutions, step_10)
+    notebook = nbformat.read(str(path), as_version=4)
+    (cell,) = [cell for cell in notebook.cells if cell.source.startswith("%%writefile penguins/cli.py")]
+    cell.source += "\nPLANTED_BY_TEST_CARRY = [1,2,  3]\n"
+    nbformat.write(notebook, str(path))
+
+    carry_forward(step_10.slug, late_solutions)
+
+    in_11 = last_versions(nbformat.read(str(notebook_of(late_solutions, step_11)), as_version=4))
+    in_12 = last_versions(nbformat.read(str(notebook_of(late_solutions, step_12)), as_version=4))
+    assert in_11["penguins/cli.py"].endswith("PLANTED_BY_TEST_CARRY = [1,2,  3]")  # step 11's cells: as written
+    assert in_12["penguins/cli.py"].endswith("PLANTED_BY_TEST_CARRY = [1, 2, 3]")  # step 12's: as ruff left it
+    assert carry_forward(step_10.slug, late_solutions) == []  # carried once, nothing left to carry

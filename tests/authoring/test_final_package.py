@@ -4,6 +4,11 @@ The review behind issue #15 found the package's own tests (the ones that ship wi
 lines and the command line not at all, and a batch command that predicted birds the service refused. The
 course's bar: the final package's own tests cover at least 90% of every module's lines together, the
 command line included, and they include the test that holds ``predict`` and ``POST /predict`` together.
+
+The same package, exactly as step 12's cells write it, passes the gates a reviewer sets: ruff with its own
+rules (which include the security rules, S), ruff format, mypy in strict mode, and its CI workflow run as
+the course runs it (two Pythons, actions pinned to commits, a read-only token); each gate fails when the
+problem it exists for is planted.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import sys
 import pytest
 
 from course.authoring.end_state import write_end_state
+from course.checks import ci_workflow, quality_gates
 from course.core.catalog import find_step
 
 COVERAGE_GATE = 90  # percent of the package's lines its own tests run
@@ -53,3 +59,63 @@ def test_the_gate_fails_a_package_whose_command_line_is_untested(tmp_path):
     (out / "tests" / "test_service.py").unlink()  # it calls the command line too
     report = coverage_report(out)
     assert report["penguins/cli.py"] < COVERAGE_GATE, report
+
+
+# The gates a reviewer sets (issue #15, item 3): the final package passes them exactly as step 12's cells write
+# it (no tool runs first: step 12 repeats step 11's files as ruff left them), and each gate fails when a problem
+# it exists for is planted in a copy.
+
+
+@pytest.fixture(scope="module")
+def final_package(tmp_path_factory):
+    """Step 12's end state, written once for the gate tests (they plant their problems in copies)."""
+    out = tmp_path_factory.mktemp("final") / "step-12"
+    written = write_end_state(find_step("12"), out, git=False)
+    assert written.commands == [], "step 12 runs no tool: its cells are what is on disk"
+    return out
+
+
+GATES = {
+    "ruff check": ["ruff", "check", "penguins", "tests"],
+    "ruff format --check": ["ruff", "format", "--check", "penguins", "tests"],
+    "mypy": ["mypy", "penguins"],
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("gate", list(GATES))
+def test_the_final_package_passes_each_gate_as_written(final_package, gate):
+    assert quality_gates.outcome(final_package, *GATES[gate]) == "exit code 0"
+
+
+@pytest.mark.slow
+def test_its_own_configuration_is_strict_and_includes_the_security_rules(final_package):
+    assert quality_gates.strict_missing(final_package) == []
+    assert quality_gates.security_rules_problems(final_package) == []
+    assert quality_gates.comments_switching_off("noqa", final_package) == []  # only the recorded S301 decision
+    assert quality_gates.comments_switching_off(r"type:\s*ignore", final_package) == []
+    assert quality_gates.outcome(final_package, "mypy", "--strict", "penguins") == "exit code 0"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "problem,gate",
+    [
+        ("a badly formatted line", "ruff format --check"),
+        ("an untyped function", "mypy"),
+        ("a pickle load with no reason given", "ruff check"),
+        ("a shell command", "ruff check"),
+    ],
+)
+def test_each_gate_fails_the_final_package_with_its_problem_planted(final_package, problem, gate):
+    assert quality_gates.passes_with(problem, *GATES[gate], folder=final_package) is False
+
+
+@pytest.mark.slow
+def test_its_ci_workflow_tests_two_pythons_pinned_read_only_and_passes_as_the_course_runs_it(final_package):
+    workflow = quality_gates.workflow(final_package)
+    assert sorted(set(ci_workflow.python_versions(workflow))) == ["3.11", "3.13"]
+    assert ci_workflow.pin_problems(workflow, (final_package / quality_gates.WORKFLOW).read_text()) == []
+    assert ci_workflow.permissions_problems(workflow) == []
+    assert quality_gates.first_failure(folder=final_package) is None
+    assert quality_gates.first_failure("a type error", folder=final_package) is not None

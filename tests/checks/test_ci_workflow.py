@@ -12,6 +12,8 @@ from course.checks.ci_workflow import (
     gate_problems,
     let_through,
     load_workflow,
+    permissions_problems,
+    pin_problems,
     python_versions,
     runs_on_every_push,
     tool_of,
@@ -154,3 +156,81 @@ def test_a_file_that_is_not_a_workflow_is_refused(tmp_path):
         workflow(tmp_path, "on: push\n")
     with pytest.raises(WorkflowError, match="no workflow"):
         load_workflow(tmp_path / "missing.yml")
+
+
+HARDENED = """
+    name: CI
+    on: [push, pull_request]
+    permissions:
+      contents: read
+    jobs:
+      checks:
+        runs-on: ubuntu-latest
+        strategy:
+          matrix:
+            python-version: ["3.11", "3.13"]
+        steps:
+          - uses: actions/checkout@8e8c483db84b4bee98b60c0593521ed34d9990e8  # v6.0.1
+          - uses: actions/setup-python@e797f83bcb11b83ae66e0230d6156d7c80228e7c  # v6.0.0
+            with:
+              python-version: ${{ matrix.python-version }}
+          - run: python -m pip install -e ".[dev]"
+          - run: ruff check penguins tests
+          - run: ruff format --check penguins tests
+          - run: mypy penguins
+          - run: python -m pytest
+"""
+
+
+def hardened_with(old: str, new: str) -> str:
+    assert old in HARDENED
+    return textwrap.dedent(HARDENED.replace(old, new))
+
+
+def test_a_hardened_workflow_tests_two_pythons_pins_its_actions_and_only_reads(tmp_path):
+    ci = workflow(tmp_path, HARDENED)
+    assert python_versions(ci) == ["3.11", "3.13"]
+    assert pin_problems(ci, textwrap.dedent(HARDENED)) == []
+    assert permissions_problems(ci) == []
+    assert gate_problems(ci) == [] and let_through(ci) == []
+
+
+def test_an_action_pinned_by_tag_or_branch_is_named(tmp_path):
+    text = hardened_with("@e797f83bcb11b83ae66e0230d6156d7c80228e7c  # v6.0.0", "@v6")
+    assert pin_problems(workflow(tmp_path, text), text) == [
+        "actions/setup-python@v6: pin it to a full 40-hex commit SHA"
+    ]
+    text = hardened_with("@8e8c483db84b4bee98b60c0593521ed34d9990e8  # v6.0.1", "@main")
+    assert pin_problems(workflow(tmp_path, text), text) == ["actions/checkout@main: pin it to a full 40-hex commit SHA"]
+    short = hardened_with("@8e8c483db84b4bee98b60c0593521ed34d9990e8", "@8e8c483")  # a short SHA can collide
+    assert len(pin_problems(workflow(tmp_path, short), short)) == 1
+
+
+def test_a_pin_without_its_tag_in_a_comment_is_named(tmp_path):
+    text = hardened_with("  # v6.0.1", "")
+    assert pin_problems(workflow(tmp_path, text), text) == [
+        "actions/checkout@8e8c483...: name its tag in a comment (# v6.0.1)"
+    ]
+    text = hardened_with("# v6.0.1", "# the checkout")
+    assert len(pin_problems(workflow(tmp_path, text), text)) == 1
+
+
+def test_permissions_missing_or_writing_are_named(tmp_path):
+    missing = workflow(tmp_path, hardened_with("    permissions:\n      contents: read\n", ""))
+    assert permissions_problems(missing) == [
+        "no top-level permissions: (the token gets the repository's default, often write)"
+    ]
+    assert permissions_problems(workflow(tmp_path, hardened_with("contents: read", "contents: write"))) == [
+        "workflow: contents: write"
+    ]
+    everything = hardened_with("permissions:\n      contents: read", "permissions: write-all")
+    assert permissions_problems(workflow(tmp_path, everything)) == ["workflow: permissions: write-all"]
+    in_a_job = hardened_with(
+        "runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n        permissions:\n          packages: write"
+    )
+    assert permissions_problems(workflow(tmp_path, in_a_job)) == ["job checks: packages: write"]
+
+
+def test_one_python_is_one_version_and_a_matrix_is_each(tmp_path):
+    one = hardened_with("${{ matrix.python-version }}", '"3.11"')
+    assert python_versions(workflow(tmp_path, one)) == ["3.11"]

@@ -159,3 +159,54 @@ def test_boxes_are_the_open_items_or_the_ticked_ones(project):
     ]
     assert gates.boxes(ticked=True, folder=project) == ["Is the change described in one sentence?"]
     assert "## The change" in gates.checklist(project)
+
+
+def test_a_noqa_for_s301_with_its_reason_is_the_recorded_decision_and_any_other_is_not(project):
+    write(project, "penguins/store.py", "import pickle\nmodel = pickle.loads(b'')  # noqa: S301 (our own folder)\n")
+    assert gates.comments_switching_off("noqa", project) == []
+    write(project, "penguins/store.py", "import pickle\nmodel = pickle.loads(b'')  # noqa: S301\n")
+    assert gates.comments_switching_off("noqa", project) == ["penguins/store.py:2"]
+    write(project, "penguins/store.py", "import os  # noqa: F401 (we need it later)\n")
+    assert gates.comments_switching_off("noqa", project) == ["penguins/store.py:1"]
+
+
+STRICT = '[tool.mypy]\npython_version = "3.11"\nstrict = true\n'
+
+
+def test_strict_mode_is_strict_true_or_every_flag_it_switches_on():
+    assert gates.strict_missing_of(STRICT) == []
+    assert gates.strict_missing_of(STRICT.replace("true", "false")) != []
+    flags = "".join(f"{key} = {str(value).lower()}\n" for key, value in gates.STRICT_SETTINGS.items())
+    assert gates.strict_missing_of("[tool.mypy]\n" + flags) == []
+    missing = gates.strict_missing_of("[tool.mypy]\n" + flags.replace("warn_return_any = true\n", ""))
+    assert missing == ["strict = true (or all of: warn_return_any = true)"]
+    assert "check_untyped_defs = true" in gates.strict_missing_of('[tool.mypy]\npython_version = "3.11"\n')[0]
+
+
+def test_the_security_rules_are_selected_and_switched_off_only_for_asserts_in_the_tests():
+    good = '[tool.ruff.lint]\nselect = ["E", "S"]\n[tool.ruff.lint.per-file-ignores]\n"tests/**" = ["S101"]\n'
+    assert gates.security_rules_problems_of(good) == []
+    assert gates.security_rules_problems_of('[tool.ruff.lint]\nselect = ["ALL"]\n') == []
+    assert gates.security_rules_problems_of('[tool.ruff.lint]\nselect = ["E", "SIM"]\n') == [
+        "S (the security rules) is not selected"
+    ]
+    assert gates.security_rules_problems_of('[tool.ruff.lint]\nselect = ["S"]\nignore = ["S301", "SIM108"]\n') == [
+        "S301 is ignored everywhere"
+    ]
+    in_package = good.replace('"tests/**"', '"penguins/artifacts.py"')
+    assert gates.security_rules_problems_of(in_package) == ["S101 is ignored in penguins/artifacts.py"]
+
+
+@pytest.mark.parametrize("problem", ["a pickle load with no reason given", "a shell command"])
+def test_ruff_s_catches_the_security_plants_and_without_s_it_does_not(project, problem):
+    assert gates.passes_with(problem, "ruff", "check", "penguins", folder=project) is True  # S not selected
+    write(project, "pyproject.toml", PYPROJECT.replace('"UP"]', '"UP", "S"]'))
+    assert gates.passes_with(None, "ruff", "check", "penguins", folder=project) is True
+    assert gates.passes_with(problem, "ruff", "check", "penguins", folder=project) is False
+
+
+def test_mypy_strict_catches_an_untyped_function_that_the_default_lets_through(project):
+    assert gates.passes_with("an untyped function", "mypy", "penguins", folder=project) is True
+    write(project, "pyproject.toml", PYPROJECT + "\n" + STRICT)
+    assert gates.passes_with(None, "mypy", "penguins", folder=project) is True
+    assert gates.passes_with("an untyped function", "mypy", "penguins", folder=project) is False
