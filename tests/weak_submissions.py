@@ -214,6 +214,30 @@ WEAK = {
             ),
             ["step08_thin_notebook"],
         ),
+        (
+            "weak-version-written-twice",  # a static version beside penguins.__version__: two places to drift apart
+            "step08_pyproject_file",
+            "\n".join(
+                [
+                    "[build-system]",
+                    'requires = ["setuptools>=70.1"]',
+                    'build-backend = "setuptools.build_meta"',
+                    "",
+                    "[project]",
+                    'name = "penguins"',
+                    'version = "0.1.0"',
+                    'requires-python = ">=3.11"',
+                    'dependencies = ["pandas>=2.2,<4", "scikit-learn>=1.5,<2"]',
+                    "",
+                    "[tool.setuptools]",
+                    'packages = ["penguins"]',
+                    "",
+                    "[tool.pytest.ini_options]",
+                    'testpaths = ["tests"]',
+                ]
+            ),
+            ["step08_pyproject"],
+        ),
     ],
     "09-pipeline-cli": [
         (

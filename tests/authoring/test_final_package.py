@@ -13,14 +13,22 @@ problem it exists for is planted.
 
 from __future__ import annotations
 
+import configparser
 import re
+import shutil
 import subprocess
 import sys
+import zipfile
+from email.message import Message
+from email.parser import Parser
+from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from course.authoring.end_state import write_end_state
 from course.checks import ci_workflow, quality_gates
+from course.checks.versions import declared_version
 from course.core.catalog import find_step
 
 COVERAGE_GATE = 90  # percent of the package's lines its own tests run
@@ -119,3 +127,72 @@ def test_its_ci_workflow_tests_two_pythons_pinned_read_only_and_passes_as_the_co
     assert ci_workflow.permissions_problems(workflow) == []
     assert quality_gates.first_failure(folder=final_package) is None
     assert quality_gates.first_failure("a type error", folder=final_package) is not None
+
+
+# Packaging a reviewer accepts (issue #15, item 3): the version written once (pyproject.toml reads
+# penguins.__version__), a `penguins` console script, and the web libraries only in the `service` extra,
+# read from the wheel a build really makes, offline, as a deployment would build it.
+
+
+def wheel_metadata(folder, into) -> tuple[Message, dict[str, str]]:
+    """Build ``folder``'s wheel offline into ``into``: (its METADATA, its console scripts by name)."""
+    build = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            "-w",
+            into,
+            folder,
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert build.returncode == 0, build.stdout[-2000:] + build.stderr[-2000:]
+    [wheel] = Path(into).glob("penguins-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        info = next(name.split("/")[0] for name in archive.namelist() if name.endswith(".dist-info/METADATA"))
+        metadata = Parser().parsestr(archive.read(f"{info}/METADATA").decode())
+        entry_points = configparser.ConfigParser()
+        if f"{info}/entry_points.txt" in archive.namelist():
+            entry_points.read_string(archive.read(f"{info}/entry_points.txt").decode())
+    scripts = dict(entry_points["console_scripts"]) if entry_points.has_section("console_scripts") else {}
+    return metadata, scripts
+
+
+def web_requirements_outside_the_service_extra(metadata: Message) -> list[str]:
+    """Requirements on FastAPI or uvicorn that an install without the ``service`` extra would pull in."""
+    requirements = [Requirement(line) for line in metadata.get_all("Requires-Dist", [])]
+    return [
+        str(requirement)
+        for requirement in requirements
+        if requirement.name in ("fastapi", "uvicorn")
+        and (requirement.marker is None or requirement.marker.evaluate({"extra": ""}))
+    ]
+
+
+@pytest.mark.slow
+def test_its_wheel_has_one_version_a_console_script_and_the_web_libraries_in_an_extra(final_package, tmp_path):
+    pyproject = quality_gates.pyproject(final_package)
+    assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
+    metadata, scripts = wheel_metadata(final_package, tmp_path)
+    assert metadata["Version"] == declared_version((final_package / "penguins" / "__init__.py").read_text())
+    assert scripts == {"penguins": "penguins.cli:main"}
+    assert web_requirements_outside_the_service_extra(metadata) == []
+    assert "service" in metadata.get_all("Provides-Extra", [])
+
+
+@pytest.mark.slow
+def test_the_metadata_reading_sees_web_libraries_made_hard_dependencies_again(final_package, tmp_path):
+    planted = tmp_path / "planted"
+    shutil.copytree(final_package, planted)
+    pyproject = planted / "pyproject.toml"
+    hard = '    "scikit-learn>=1.5,<2",\n    "fastapi>=0.115,<1",\n'
+    pyproject.write_text(pyproject.read_text().replace('    "scikit-learn>=1.5,<2",\n', hard, 1))
+    metadata, _ = wheel_metadata(planted, tmp_path / "wheel")
+    assert web_requirements_outside_the_service_extra(metadata) == ["fastapi<1,>=0.115"]
