@@ -34,7 +34,15 @@ from pathlib import Path
 import nbformat
 
 from course.authoring.end_state import ended_pieces
-from course.authoring.journey import STARTING_POINT_TAG, code_of, end_state_cells, tags_of, written_path
+from course.authoring.journey import (
+    STARTING_POINT_TAG,
+    code_of,
+    end_state_cells,
+    moved_path,
+    moves_of,
+    tags_of,
+    written_path,
+)
 from course.core.catalog import SOLUTIONS_DIR, load_steps
 
 FENCED_BLOCK = re.compile(r"(```[\w-]*\n)(.*?)(\n```)", re.S)
@@ -97,7 +105,8 @@ def carry_into(previous, notebook, name: str, pieces: list[tuple[str | None, str
             source = f"%%writefile {path}\n{next(codes)}" if path else next(codes)
         changed |= source != cell.source
         cell.source = source
-    files = {path: code for path, code in pieces if path}  # a file written twice: its last version
+    moves = moves_of(notebook)  # a step that moves files (step 13's src/ layout) writes them in their new place
+    files = {moved_path(path, moves): code for path, code in pieces if path}  # a file written twice: its last version
     for cell in end_state_cells(notebook):
         path = written_path(cell.source)
         if path in files and is_carried_copy(cell):

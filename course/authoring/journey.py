@@ -44,6 +44,24 @@ def written_path(source: str) -> str | None:
     return first.split()[-1] if first.startswith("%%writefile") else None
 
 
+def moves_of(notebook) -> dict[str, str]:
+    """The folders a step moves the previous step's files into: old prefix -> new prefix.
+
+    Read from the notebook's metadata, ``{"course": {"moves": {"penguins/": "src/penguins/"}}}``: step 13
+    moves the package into a ``src/`` layout, so its collapsed cells write step 12's ``penguins/data.py``
+    as ``src/penguins/data.py``, and the carry and the journey test follow the file there.
+    """
+    return dict(notebook.get("metadata", {}).get("course", {}).get("moves", {}))
+
+
+def moved_path(path: str, moves: dict[str, str]) -> str:
+    """``path`` where a step's ``moves`` put it (unchanged when no move applies)."""
+    for old, new in moves.items():
+        if path.startswith(old):
+            return new + path[len(old) :]
+    return path
+
+
 def end_state_code(notebook_path: Path) -> str:
     """The code of a step's end state: its ``end-state`` cells, solved, in order."""
     notebook = nbformat.read(str(notebook_path), as_version=4)

@@ -9,7 +9,7 @@ import pytest
 
 from course.authoring.carry import CarryError, carry_forward, last_versions
 from course.authoring.end_state import ended_pieces
-from course.authoring.journey import end_state_code, starting_point_code
+from course.authoring.journey import end_state_code, moved_path, moves_of, starting_point_code
 from course.core.catalog import SOLUTIONS_DIR, load_steps
 
 LATE_STEPS = [step for step in load_steps() if step.slug >= "09"]
@@ -52,8 +52,9 @@ def test_a_fix_reaches_every_later_step_and_the_journey_holds(late_solutions):
     for previous, step in zip(LATE_STEPS, later, strict=False):
         ended = "\n\n".join(code for _, code in ended_pieces(previous, late_solutions))  # step 11: as ruff left it
         assert starting_point_code(notebook_of(late_solutions, step)) == ended
-        files = last_versions(nbformat.read(str(notebook_of(late_solutions, step)), as_version=4))
-        assert files["penguins/cli.py"].endswith(PLANTED.strip()), f"{step.slug} lost the fix"
+        notebook = nbformat.read(str(notebook_of(late_solutions, step)), as_version=4)
+        cli = moved_path("penguins/cli.py", moves_of(notebook))  # src/penguins/cli.py from step 13 on
+        assert last_versions(notebook)[cli].endswith(PLANTED.strip()), f"{step.slug} lost the fix"
 
 
 def test_a_starting_point_that_does_not_match_is_refused(late_solutions):
@@ -82,3 +83,11 @@ def test_a_fix_carried_across_the_tools_arrives_as_the_tools_leave_it(late_solut
     assert in_11["penguins/cli.py"].endswith("PLANTED_BY_TEST_CARRY = [1,2,  3]")  # step 11's cells: as written
     assert in_12["penguins/cli.py"].endswith("PLANTED_BY_TEST_CARRY = [1, 2, 3]")  # step 12's: as ruff left it
     assert carry_forward(step_10.slug, late_solutions) == []  # carried once, nothing left to carry
+
+
+def test_a_moved_file_is_followed_to_its_new_place():
+    moves = {"penguins/": "src/penguins/"}
+    assert moved_path("penguins/static/index.html", moves) == "src/penguins/static/index.html"
+    assert moved_path("tests/test_cli.py", moves) == "tests/test_cli.py"
+    assert moved_path("penguins_notes.md", moves) == "penguins_notes.md"  # a prefix of the name is not the folder
+    assert moves_of(nbformat.v4.new_notebook()) == {}

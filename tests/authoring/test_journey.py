@@ -15,7 +15,14 @@ import nbformat
 import pytest
 
 from course.authoring.end_state import ended_pieces
-from course.authoring.journey import end_state_cells, end_state_code, starting_point_code, written_path
+from course.authoring.journey import (
+    end_state_cells,
+    end_state_code,
+    moved_path,
+    moves_of,
+    starting_point_code,
+    written_path,
+)
 from course.core.catalog import SOLUTIONS_DIR, find_step, load_steps
 
 STEPS = load_steps()
@@ -43,8 +50,9 @@ def test_starting_point_is_the_previous_steps_end_state(previous, step):
 
 @pytest.mark.parametrize("previous,step", PAIRS, ids=[step.slug for _, step in PAIRS])
 def test_the_collapsed_cells_write_the_previous_steps_files_as_they_ended(previous, step):
-    files = {path: code for path, code in course_ended_pieces(previous.slug) if path}
     notebook = nbformat.read(str(step.solution_dir / step.notebooks[0]), as_version=4)
+    moves = moves_of(notebook)
+    files = {moved_path(path, moves): code for path, code in course_ended_pieces(previous.slug) if path}
     for cell in end_state_cells(notebook):
         path = written_path(cell.source)
         if cell.metadata.get("jupyter", {}).get("source_hidden") and path in files:
