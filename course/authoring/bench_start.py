@@ -23,7 +23,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,7 @@ import urllib.request
 from pathlib import Path
 
 from course import REPO_DIR
+from course.checks.http_service import free_port
 
 READY_TIMEOUT = 900.0  # seconds; pip on a cold cache and a slow network takes minutes
 
@@ -68,12 +68,6 @@ def folder_megabytes(folder: Path, with_bytecode: bool) -> float:
                 seen.add((info.st_dev, info.st_ino))
                 total += info.st_size
     return total / 1e6
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def lab_answers(url: str) -> bool:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from course.checks.http_service import free_port
 
 DASK = Path(sys.executable).parent / "dask"  # the command line the `cluster` extra installs
 START_TIMEOUT = 120  # seconds for the scheduler to answer and every worker to join
@@ -30,12 +31,6 @@ class LocalCluster:
     address: str
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     logs: Path = Path()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def stop(process: subprocess.Popen) -> None:

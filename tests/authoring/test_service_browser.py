@@ -17,7 +17,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ import pytest
 
 from browser import require_browser, screenshot_path
 from course.authoring.journey import without_markers
+from course.checks.http_service import free_port
 from course.core.catalog import find_step
 
 pytestmark = pytest.mark.browser
@@ -57,12 +57,6 @@ def write_package(folder) -> list[str]:
             written.append(first.split()[-1])
     shutil.copytree(STEP.solution_dir / "data", folder / "data")
     return written
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_until_healthy(url: str, server: subprocess.Popen, log, seconds: float = 30) -> None:

@@ -18,7 +18,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ import nbformat
 import pytest
 
 from browser import require_browser, screenshot_path
+from course.checks.http_service import free_port
 from course.core.catalog import find_step
 from course.learner.workspace import update_workspace
 from lab_notebooks import solved_exercise
@@ -65,12 +65,6 @@ def write_workspace(workspace) -> None:
 # -- the server and the browser -----------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _wait_for_server(base: str, process, log, seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -91,7 +85,7 @@ def lab(tmp_path_factory):
     root = tmp_path_factory.mktemp("lab")
     workspace = root / "workspace"
     write_workspace(workspace)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "COURSE_NO_BOOTSTRAP": "1",

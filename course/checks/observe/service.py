@@ -14,15 +14,14 @@ import http.client
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from course.checks import warm
+from course.checks.http_service import HOST, PORT, listening
 from course.checks.service import (
     BIRD,
     FIELDS,
@@ -33,10 +32,7 @@ from course.checks.service import (
     trained_model,
     without,
 )
-from course.checks.warm_process import LongRunningPython
 
-HOST = "127.0.0.1"
-START_TIMEOUT = 60  # seconds for the service to start listening
 REQUEST_TIMEOUT = 20  # seconds for one answer
 MAX_TEXT = 100_000  # characters kept of an answer's body
 MARK = "course-observe-service: "
@@ -126,41 +122,14 @@ def attempt(thunk: Callable[[], Any]) -> Any:
         return {"error": f"{type(error).__name__}: {str(error)[:2000]}"}
 
 
-def free_port() -> int:
-    """A local TCP port nobody listens on now."""
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
-def _last_line(log: IO[bytes]) -> str:
-    log.seek(0)
-    lines = [line for line in log.read().decode("utf-8", errors="replace").splitlines() if line.strip()]
-    return lines[-1].strip()[:2000] if lines else "(no output)"
-
-
 @contextlib.contextmanager
 def serving(model_dir: str | Path, factory: bool = False) -> Iterator[int]:
     """The port where uvicorn, in a new Python, serves ``create_app(model_dir)`` (with ``factory``:
     ``app_from_environment()``, PENGUINS_MODEL_DIR set), stopped on leaving; RuntimeError if it never listens."""
-    port = free_port()
     env = {**os.environ, "PENGUINS_MODEL_DIR": str(model_dir)} if factory else dict(os.environ)
     how = "factory" if factory else "create_app"
-    with tempfile.TemporaryFile() as log:
-        server = LongRunningPython.start(["-c", SERVE, HOST, str(port), how, str(model_dir)], env, log)
-        try:
-            deadline = time.monotonic() + START_TIMEOUT
-            while True:
-                if server.ended():
-                    raise RuntimeError(f"the service stopped (exit code {server.exit_code()}): {_last_line(log)}")
-                with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=1):
-                    break
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the service did not listen within {START_TIMEOUT} s: {_last_line(log)}")
-                time.sleep(0.1)
-            yield port
-        finally:
-            server.stop()
+    with listening(["-c", SERVE, HOST, PORT, how, str(model_dir)], env) as port:
+        yield port
 
 
 def ask(port: int, method: str, path: str, request: dict[str, Any] | None = None) -> dict[str, Any]:
