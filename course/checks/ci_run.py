@@ -49,10 +49,17 @@ class WorkflowRun:
         return failed[0] if failed else None
 
 
-def _environment(extra: dict) -> dict:
+def _environment(extra: dict, cwd: str | Path = ".") -> dict:
     scripts = str(Path(sys.executable).parent)
     environment = {**os.environ, "CI": "true", "GITHUB_ACTIONS": "true"}
     environment["PATH"] = scripts + os.pathsep + environment.get("PATH", "")
+    source = Path(cwd) / "src"
+    if source.is_dir() and (Path(cwd) / "pyproject.toml").is_file():
+        # A src/ layout: the skipped install would have made the project's own package importable; here
+        # its folder goes on the path instead (the tools are this environment's, the package is the project's).
+        environment["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(source.resolve()), environment.get("PYTHONPATH")])
+        )
     environment.update({str(key): str(value) for key, value in (extra or {}).items()})
     return environment
 
@@ -79,7 +86,7 @@ def run_script(script: str, cwd: str | Path, env: dict | None = None, timeout: i
             capture_output=True,
             text=True,
             timeout=timeout,
-            env=_environment(env or {}),
+            env=_environment(env or {}, cwd),
         )
         return completed.returncode, completed.stdout + completed.stderr
     except subprocess.TimeoutExpired:

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from course.checks.ci_run import run_workflow
+from course.checks.ci_run import run_script, run_workflow
 from course.checks.ci_workflow import (
     WorkflowError,
     gate_problems,
@@ -234,3 +234,13 @@ def test_permissions_missing_or_writing_are_named(tmp_path):
 def test_one_python_is_one_version_and_a_matrix_is_each(tmp_path):
     one = hardened_with("${{ matrix.python-version }}", '"3.11"')
     assert python_versions(workflow(tmp_path, one)) == ["3.11"]
+
+
+def test_a_src_layout_projects_package_is_importable_where_its_skipped_install_would_have_put_it(tmp_path):
+    (tmp_path / "src" / "birdpkg").mkdir(parents=True)
+    (tmp_path / "src" / "birdpkg" / "__init__.py").write_text("NAME = 'installed'\n")
+    script = 'pip install ".[dev]"\npython -c "import birdpkg; print(birdpkg.NAME)"'
+    assert run_script(script, tmp_path)[0] != 0  # no pyproject.toml: not a project, nothing is added
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "birdpkg"\n')
+    code, output = run_script(script, tmp_path)
+    assert (code, output.strip().splitlines()[-1]) == (0, "installed")
