@@ -12,7 +12,7 @@ import socket
 import tempfile
 import time
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Protocol
 
 from course.checks.warm_process import LongRunningPython
 
@@ -35,7 +35,15 @@ def last_line(log: IO[bytes]) -> str:
     return lines[-1].strip()[:2000] if lines else "(no output)"
 
 
-def wait_until_listening(server: LongRunningPython, port: int, log: IO[bytes], timeout: float = START_TIMEOUT) -> None:
+class Running(Protocol):
+    """A started process: a ``LongRunningPython``, or anything else that can say whether it ended."""
+
+    def ended(self) -> bool: ...
+
+    def exit_code(self) -> int | None: ...
+
+
+def wait_until_listening(server: Running, port: int, log: IO[bytes], timeout: float = START_TIMEOUT) -> None:
     """Return once ``port`` accepts connections; RuntimeError saying why when ``server`` stops or never listens."""
     deadline = time.monotonic() + timeout
     while True:
