@@ -400,6 +400,40 @@ WEAK = {
             ["step12_standards_match_ci"],
         ),
     ],
+    "13-first-deployment": [
+        (
+            "weak-always-ready",  # a /ready that never asks the model: ready with any model file
+            "step13_service",
+            'return {"status": "ready", "model_version": str(metadata["model_version"])}',
+            ["step13_ready"],
+        ),
+        (
+            "weak-smoke-health-only",  # a smoke test that only asks whether the process is up
+            "step13_smoke_module",
+            "\n".join(
+                [
+                    'status, health = call(base_url, "/health")',
+                    "if status != 200:",
+                    '    found.append(f"GET /health answered {status} {health}, expected 200")',
+                ]
+            ),
+            ["step13_smoke_test"],
+        ),
+        (
+            "weak-web-page-left-out",  # src/ found, but the web page is not package data: fine here, broken installed
+            "step13_pyproject",
+            "\n".join(
+                [
+                    "[tool.setuptools.packages.find]",
+                    'where = ["src"]',
+                    "",
+                    "[tool.setuptools.dynamic]",
+                    'version = {attr = "penguins.__version__"}',
+                ]
+            ),
+            ["step13_src_layout", "step13_deployed"],
+        ),
+    ],
 }
 
 REGION = re.compile(rf"(?P<indent>[ \t]*){BEGIN_SOLUTION}\n.*?{END_SOLUTION}", re.S)

@@ -10,7 +10,7 @@ Prints, in order, measured one after another on this machine:
    by plain nbgrader and by bare nbclient (``course.authoring.bench_class``).
 
 Numbers, not assertions: compare ratios within one run (the load average is printed with them).
-A full run (30 learners, 13 steps) takes hours on two cores; ``--learners`` and ``--steps`` make
+A full run (30 learners, every step) takes hours on two cores; ``--learners`` and ``--steps`` make
 a smaller one.
 """
 

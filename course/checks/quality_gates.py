@@ -74,13 +74,19 @@ STRICT_SETTINGS = {
 SECURITY_RULES = "S"  # flake8-bandit in ruff: pickle, shell=True, eval, hard-coded passwords, ...
 
 
+def in_layout(path: str, folder: str | Path = ".") -> str:
+    """``path`` (written for a package at the top, ``penguins/...``) where ``folder``'s layout keeps it:
+    ``src/penguins/...`` once the package has moved to a src/ layout (step 13)."""
+    return f"src/{path}" if path.startswith("penguins/") and (Path(folder) / "src" / "penguins").is_dir() else path
+
+
 def in_copy(action: Callable[[Path], T], problem: str | None = None, folder: str | Path = ".") -> T:
     """``action(copy)`` on a fresh copy of ``folder``, with ``problem`` planted; the copy is removed after."""
     copy = scratch_copy(folder)
     try:
         if problem:
             path, text = PLANTS[problem]
-            (copy / path).write_text(text)
+            (copy / in_layout(path, copy)).write_text(text)
         return action(copy)
     finally:
         shutil.rmtree(copy.parent, ignore_errors=True)
@@ -130,7 +136,7 @@ def comments_switching_off(word: str, folder: str | Path = ".") -> list[str]:
     root = Path(folder)
     return [
         f"{path.relative_to(root)}:{number}"
-        for path in sorted(root.glob("penguins/**/*.py")) + sorted(root.glob("tests/**/*.py"))
+        for path in sorted(root.glob(in_layout("penguins/", root) + "**/*.py")) + sorted(root.glob("tests/**/*.py"))
         for number, line in enumerate(path.read_text().splitlines(), 1)
         if re.search(rf"#\s*{word}", line) and not RECORDED_DECISION.search(line)
     ]

@@ -184,8 +184,18 @@ REVIEW = _part(
     tests_we_expect=(("pytest",),),
     definition_of_done=(("CI",), ("review",)),
 )
+# After the review, the document keeps growing: each later step revises the sections its practice changes.
+AFTER_REVIEW = (
+    _part(
+        "13-first-deployment",
+        5,
+        coding_standards=(("ruff check",), ("mypy",), ("src",)),
+        how_a_change_reaches_production=(("wheel",), ("ready",), ("smoke",)),
+    ),
+)
 DRAFT_STEP = GROWTH[0].slug
 REVIEW_STEP = REVIEW.slug
+PARTS = (*GROWTH, REVIEW, *AFTER_REVIEW)  # every step's part, in course order
 
 
 def headings() -> list[str]:
@@ -204,12 +214,12 @@ def _number(slug: str) -> int:
 
 def part_of(slug: str) -> StepPart | None:
     """The part step ``slug`` writes (step 12's review included), or None for a step without one."""
-    return next((part for part in (*GROWTH, REVIEW) if part.slug == slug), None)
+    return next((part for part in PARTS if part.slug == slug), None)
 
 
 def headings_at(slug: str) -> list[str]:
     """The sections the document has once step ``slug`` is done, in the document's order."""
-    present = {d.heading for part in (*GROWTH, REVIEW) if part.number <= _number(slug) for d in part.decisions}
+    present = {d.heading for part in PARTS if part.number <= _number(slug) for d in part.decisions}
     return [heading for heading in headings() if heading in present]
 
 
@@ -227,7 +237,7 @@ def added_at(slug: str) -> list[str]:
 
 def last_decided(heading: str) -> StepPart:
     """The last step that adds or revises ``heading`` (the review included): its final version."""
-    return [part for part in (*GROWTH, REVIEW) if heading in decided_at(part.slug)][-1]
+    return [part for part in PARTS if heading in decided_at(part.slug)][-1]
 
 
 def uses_term(text: str, spellings: tuple[str, ...]) -> bool:

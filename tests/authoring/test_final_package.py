@@ -1,11 +1,12 @@
-"""The package step 12 ends with, as a reviewer runs it: its own tests cover it, and its two paths agree.
+"""The package the course ends with (the last step's end state), as a reviewer runs it: its own tests cover it,
+and its two paths agree.
 
 The review behind issue #15 found the package's own tests (the ones that ship with it) covering 73% of its
 lines and the command line not at all, and a batch command that predicted birds the service refused. The
 course's bar: the final package's own tests cover at least 90% of every module's lines together, the
 command line included, and they include the test that holds ``predict`` and ``POST /predict`` together.
 
-The same package, exactly as step 12's cells write it, passes the gates a reviewer sets: ruff with its own
+The same package, exactly as the last step's cells write it, passes the gates a reviewer sets: ruff with its own
 rules (which include the security rules, S), ruff format, mypy in strict mode, and its CI workflow run as
 the course runs it (two Pythons, actions pinned to commits, a read-only token); each gate fails when the
 problem it exists for is planted.
@@ -14,6 +15,7 @@ problem it exists for is planted.
 from __future__ import annotations
 
 import configparser
+import os
 import re
 import shutil
 import subprocess
@@ -29,18 +31,27 @@ from packaging.requirements import Requirement
 from course.authoring.end_state import write_end_state
 from course.checks import ci_workflow, quality_gates
 from course.checks.versions import declared_version
-from course.core.catalog import find_step
+from course.core.catalog import load_steps
 
 COVERAGE_GATE = 90  # percent of the package's lines its own tests run
+FINAL = load_steps()[-1]  # the step whose end state is the package the course ends with
+
+
+def package_root(folder) -> str:
+    """Where the gates look for the package: ``src`` in a src/ layout (step 13 on), else ``penguins``."""
+    return "src" if (folder / "src" / "penguins").is_dir() else "penguins"
 
 
 def coverage_report(folder) -> dict[str, int]:
     """``python -m pytest --cov=penguins`` in ``folder``: each module's line coverage, and ``TOTAL``."""
+    # In a src/ layout the package is importable once installed; here, its folder on the path stands for that.
+    env = {**os.environ, "PYTHONPATH": str(folder / "src")} if package_root(folder) == "src" else None
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--cov=penguins", "--cov-report=term"],
         cwd=folder,
         capture_output=True,
         text=True,
+        env=env,
     )
     assert run.returncode == 0, run.stdout[-3000:]
     rows = re.findall(r"^(\S+)\s+\d+\s+\d+\s+(\d+)%$", run.stdout, re.M)
@@ -49,51 +60,55 @@ def coverage_report(folder) -> dict[str, int]:
 
 @pytest.mark.slow
 def test_the_final_packages_own_tests_cover_it_the_command_line_included(tmp_path):
-    out = tmp_path / "step-12"
-    write_end_state(find_step("12"), out)
+    out = tmp_path / FINAL.slug
+    write_end_state(FINAL, out)
     assert (out / "tests" / "test_cli.py").is_file()
     report = coverage_report(out)
     assert report["TOTAL"] >= COVERAGE_GATE, report
-    assert report["penguins/cli.py"] >= COVERAGE_GATE, report
+    assert report[quality_gates.in_layout("penguins/cli.py", out)] >= COVERAGE_GATE, report
     agreement = "test_the_command_line_and_the_service_accept_and_refuse_the_same_birds"
     assert agreement in (out / "tests" / "test_service.py").read_text()
 
 
 @pytest.mark.slow
 def test_the_gate_fails_a_package_whose_command_line_is_untested(tmp_path):
-    out = tmp_path / "step-12"
-    write_end_state(find_step("12"), out)
+    out = tmp_path / FINAL.slug
+    write_end_state(FINAL, out)
     (out / "tests" / "test_cli.py").unlink()
     (out / "tests" / "test_service.py").unlink()  # it calls the command line too
     report = coverage_report(out)
-    assert report["penguins/cli.py"] < COVERAGE_GATE, report
+    assert report[quality_gates.in_layout("penguins/cli.py", out)] < COVERAGE_GATE, report
 
 
-# The gates a reviewer sets (issue #15, item 3): the final package passes them exactly as step 12's cells write
-# it (no tool runs first: step 12 repeats step 11's files as ruff left them), and each gate fails when a problem
-# it exists for is planted in a copy.
+# The gates a reviewer sets (issue #15, item 3): the final package passes them exactly as the last step's cells
+# write it (no tool runs first: every step after 11 repeats step 11's files as ruff left them), and each gate
+# fails when a problem it exists for is planted in a copy.
 
 
 @pytest.fixture(scope="module")
 def final_package(tmp_path_factory):
-    """Step 12's end state, written once for the gate tests (they plant their problems in copies)."""
-    out = tmp_path_factory.mktemp("final") / "step-12"
-    written = write_end_state(find_step("12"), out, git=False)
-    assert written.commands == [], "step 12 runs no tool: its cells are what is on disk"
+    """The last step's end state, written once for the gate tests (they plant their problems in copies)."""
+    out = tmp_path_factory.mktemp("final") / FINAL.slug
+    written = write_end_state(FINAL, out, git=False)
+    assert written.commands == [], f"{FINAL.slug} runs no tool: its cells are what is on disk"
     return out
 
 
-GATES = {
-    "ruff check": ["ruff", "check", "penguins", "tests"],
-    "ruff format --check": ["ruff", "format", "--check", "penguins", "tests"],
-    "mypy": ["mypy", "penguins"],
+GATES = {  # {package}: where the package lives (package_root)
+    "ruff check": ["ruff", "check", "{package}", "tests"],
+    "ruff format --check": ["ruff", "format", "--check", "{package}", "tests"],
+    "mypy": ["mypy", "{package}"],
 }
 
 
+def gate(name, folder) -> list[str]:
+    return [argument.format(package=package_root(folder)) for argument in GATES[name]]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("gate", list(GATES))
-def test_the_final_package_passes_each_gate_as_written(final_package, gate):
-    assert quality_gates.outcome(final_package, *GATES[gate]) == "exit code 0"
+@pytest.mark.parametrize("name", list(GATES))
+def test_the_final_package_passes_each_gate_as_written(final_package, name):
+    assert quality_gates.outcome(final_package, *gate(name, final_package)) == "exit code 0"
 
 
 @pytest.mark.slow
@@ -102,12 +117,12 @@ def test_its_own_configuration_is_strict_and_includes_the_security_rules(final_p
     assert quality_gates.security_rules_problems(final_package) == []
     assert quality_gates.comments_switching_off("noqa", final_package) == []  # only the recorded S301 decision
     assert quality_gates.comments_switching_off(r"type:\s*ignore", final_package) == []
-    assert quality_gates.outcome(final_package, "mypy", "--strict", "penguins") == "exit code 0"
+    assert quality_gates.outcome(final_package, "mypy", "--strict", package_root(final_package)) == "exit code 0"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "problem,gate",
+    "problem,name",
     [
         ("a badly formatted line", "ruff format --check"),
         ("an untyped function", "mypy"),
@@ -115,8 +130,8 @@ def test_its_own_configuration_is_strict_and_includes_the_security_rules(final_p
         ("a shell command", "ruff check"),
     ],
 )
-def test_each_gate_fails_the_final_package_with_its_problem_planted(final_package, problem, gate):
-    assert quality_gates.passes_with(problem, *GATES[gate], folder=final_package) is False
+def test_each_gate_fails_the_final_package_with_its_problem_planted(final_package, problem, name):
+    assert quality_gates.passes_with(problem, *gate(name, final_package), folder=final_package) is False
 
 
 @pytest.mark.slow
@@ -181,8 +196,9 @@ def test_its_wheel_has_one_version_a_console_script_and_the_web_libraries_in_an_
     pyproject = quality_gates.pyproject(final_package)
     assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
     metadata, scripts = wheel_metadata(final_package, tmp_path)
-    assert metadata["Version"] == declared_version((final_package / "penguins" / "__init__.py").read_text())
-    assert scripts == {"penguins": "penguins.cli:main"}
+    init = final_package / quality_gates.in_layout("penguins/__init__.py", final_package)
+    assert metadata["Version"] == declared_version(init.read_text())
+    assert scripts["penguins"] == "penguins.cli:main"  # (step 13 adds penguins-smoke)
     assert web_requirements_outside_the_service_extra(metadata) == []
     assert "service" in metadata.get_all("Provides-Extra", [])
 
