@@ -62,8 +62,8 @@ def problems(observed: dict[str, Any]) -> list[str]:
         found.append(f"python -m penguins --help: {package['module_help']}")
     if package["scripts"].get("penguins", {}).get("exit_code") != 0:
         found.append(f"the penguins console script: {package['scripts'].get('penguins', 'not declared')}")
-    for name, said in package["scripts"].items():  # every other one is installed and starts (its --help may differ)
-        if said["exit_code"] is None or "Traceback" in said["output"]:
+    for name, said in package["scripts"].items():  # every declared command is installed and says how to call it
+        if said["exit_code"] != 0 or "Traceback" in said["output"]:
             found.append(f"{name} --help: {said}")
     if observed["train"].returncode != 0:
         found.append(f"the installed command did not train: {observed['train'].stderr[-2000:]}")

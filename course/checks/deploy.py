@@ -77,6 +77,8 @@ def clean_environment(where: Path) -> Path:
     own = subprocess.run(
         [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True, text=True
     )
+    if own.returncode != 0 or not own.stdout.strip():
+        raise DeployError(f"the new environment's Python at {python} did not start:\n{_tail(own)}")
     libraries = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     (Path(own.stdout.strip()) / PTH_NAME).write_text("".join(f"{folder}\n" for folder in sorted(libraries)))
     return python
