@@ -16,6 +16,9 @@ module and the test file imported afresh:
 
 ``passed`` counts tests whose call passed; ``failed`` counts failed reports (a
 setup error too), as the ``-p course.checks.pytest_batch`` plugin hooks below count them.
+Nobody reads a version's report, so pytest formats no traceback (``--tb=no``): a failure's
+long traceback parses the source of every frame it passes through, seconds when those
+are pandas' or scikit-learn's, for output that would be thrown away.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from course.checks import warm
 PARALLEL = 2  # versions run at once, warm (the course targets two cores)
 PLUGIN = "course.checks.pytest_batch"  # this module, as a pytest plugin (its hooks below)
 COUNTS_ENV = "COURSE_PYTEST_COUNTS"  # where the plugin writes "passed failed" in a warm run
-PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "-o", "addopts=", "-o", "testpaths="]
+PYTEST_ARGS = ["-q", "--tb=no", "-p", "no:cacheprovider", "-o", "addopts=", "-o", "testpaths="]  # counts only
 
 
 class _Counter:

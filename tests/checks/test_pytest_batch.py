@@ -71,3 +71,33 @@ def test_extra_files_are_copied_beside_the_module(tmp_path, run_batch):
     job = {"test_file": str(tmp_path / "test_data.py"), "module_name": "shapes.py", "versions": {"v": module}}
     assert run_batch({**job, "extra": [str(tmp_path / "data")]}) == {"v": [0, 1, 0]}
     assert run_batch({**job, "extra": []}) == {"v": [1, 0, 1]}  # without the data the test really fails
+
+
+def test_a_failure_is_counted_without_its_traceback_being_formatted(tmp_path, run_batch):
+    """pytest formats a failure's long traceback by showing each frame's arguments with repr (and
+    parsing each frame's source file); the batch only counts, so that is never done."""
+    formatted = tmp_path / "formatted"
+    (tmp_path / "test_shapes.py").write_text(
+        "import pytest\n"
+        "from shapes import area\n\n"
+        "class Side:\n"
+        "    def __repr__(self):\n"
+        f"        open({str(formatted)!r}, 'w').close()\n"
+        "        return 'Side()'\n\n"
+        "@pytest.fixture\n"
+        "def side():\n"
+        "    return Side()\n\n"
+        "def test_square(side):\n"
+        "    assert area(3) == 9\n"
+    )
+    job = {
+        "test_file": str(tmp_path / "test_shapes.py"),
+        "module_name": "shapes.py",
+        "extra": [],
+        "versions": {
+            "right": "def area(side):\n    return side * side\n",
+            "doubled": "def area(side):\n    return 2 * side * side\n",
+        },
+    }
+    assert run_batch(job) == {"right": [0, 1, 0], "doubled": [1, 0, 1]}
+    assert not formatted.exists()
