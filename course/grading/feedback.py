@@ -105,7 +105,11 @@ def render(result, step: Step, notebook: str, base: Path | None = None) -> str:
         elif info.manual:
             body = "<p>A person reads and scores this answer; the score here is the automatic grader's.</p>"
         elif not body and not passed:
-            body = "<p>This check did not finish: its cell, or an earlier one, stopped with an error.</p>"
+            body = (
+                "<p>This check did not finish: its cell, or an earlier one, stopped with an error (a public"
+                " check that failed stops its cell too). Run the cell in your notebook: its lines say what"
+                " was called, what came back and what was expected.</p>"
+            )
         hint = (
             ""
             if passed or info.manual or not info.hints
