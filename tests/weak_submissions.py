@@ -434,6 +434,75 @@ WEAK = {
             ["step13_src_layout", "step13_deployed"],
         ),
     ],
+    "14-model-versions": [
+        (
+            "weak-saved-in-place",  # writes straight into the version's folder: half a version when the disk fills
+            "step14_artifacts#0",
+            "\n".join(
+                [
+                    "target = model_dir / version",
+                    "target.mkdir(exist_ok=True)",
+                    "(target / MODEL_FILE).write_bytes(blob)",
+                    '(target / METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\\n")',
+                ]
+            ),
+            ["step14_versions"],
+        ),
+        (
+            "weak-trusts-everything",  # trusts whatever types the file asks for: a planted function loads
+            "step14_artifacts#1",
+            "\n".join(
+                [
+                    "folder = Path(model_dir) / version",
+                    "if not is_version(folder):",
+                    '    raise FileNotFoundError(f"no model version {version!r} in {model_dir}")',
+                    "blob = (folder / MODEL_FILE).read_bytes()",
+                    "model = skops.io.loads(blob, trusted=skops.io.get_untrusted_types(data=blob))",
+                    "metadata = json.loads((folder / METADATA_FILE).read_text())",
+                ]
+            ),
+            ["step14_versions"],
+        ),
+        (
+            "weak-promotion-in-place",  # promoted.json written in place: half a list when the disk fills
+            "step14_promotion_module#0",
+            "\n".join(
+                [
+                    "if version not in versions(model_dir):",
+                    '    raise FileNotFoundError(f"no model version {version!r} in {model_dir}")',
+                    '(Path(model_dir) / PROMOTED_FILE).write_text(json.dumps([*promoted(model_dir), version]) + "\\n")',
+                ]
+            ),
+            ["step14_promotion"],
+        ),
+        (
+            "weak-loads-once",  # the model loaded when the service starts, never again: a restart to promote
+            "step14_service#0",
+            "\n".join(
+                [
+                    "if self.version is None:",
+                    "    version = current_version(self.model_dir)",
+                    "    if version is None:",
+                    '        raise FileNotFoundError(f"no model promoted in {self.model_dir}")',
+                    "    self.loaded = load_version(self.model_dir, version)",
+                    "    self.version = version",
+                ]
+            ),
+            ["step14_follows_promotions"],
+        ),
+        (
+            "weak-record-without-the-bird",  # records the answer but not what was asked
+            "step14_service#1",
+            "\n".join(
+                [
+                    'line = {"at": datetime.now(UTC).isoformat(), **prediction.model_dump()}',
+                    'with self.lock, self.path.open("a", encoding="utf-8") as record:',
+                    '    record.write(json.dumps(line) + "\\n")',
+                ]
+            ),
+            ["step14_prediction_record"],
+        ),
+    ],
 }
 
 REGION = re.compile(rf"(?P<indent>[ \t]*){BEGIN_SOLUTION}\n.*?{END_SOLUTION}", re.S)

@@ -192,6 +192,11 @@ AFTER_REVIEW = (
         coding_standards=(("ruff check",), ("mypy",), ("src",)),
         how_a_change_reaches_production=(("wheel",), ("ready",), ("smoke",)),
     ),
+    _part(
+        "14-model-versions",
+        5,
+        models_and_artifacts=(("version",), ("promote",), ("rollback", "roll back"), ("record",)),
+    ),
 )
 DRAFT_STEP = GROWTH[0].slug
 REVIEW_STEP = REVIEW.slug

@@ -28,9 +28,12 @@ def notebook_of(folder, step):
     return folder / step.slug / step.notebooks[0]
 
 
-def plant_in_cli(path):
+PLANTED_IN = "penguins/features.py"  # written in step 9, changed by no later step: each carries it
+
+
+def plant_a_fix(path):
     notebook = nbformat.read(str(path), as_version=4)
-    (cell,) = [cell for cell in notebook.cells if cell.source.startswith("%%writefile penguins/cli.py")]
+    (cell,) = [cell for cell in notebook.cells if cell.source.startswith(f"%%writefile {PLANTED_IN}")]
     cell.source += PLANTED
     nbformat.write(notebook, str(path))
 
@@ -41,7 +44,7 @@ def test_the_course_as_it_is_has_nothing_to_carry(late_solutions):
 
 def test_a_fix_reaches_every_later_step_and_the_journey_holds(late_solutions):
     first, *later = LATE_STEPS
-    plant_in_cli(notebook_of(late_solutions, first))
+    plant_a_fix(notebook_of(late_solutions, first))
     assert starting_point_code(notebook_of(late_solutions, later[0])) != end_state_code(
         notebook_of(late_solutions, first)
     )
@@ -49,12 +52,13 @@ def test_a_fix_reaches_every_later_step_and_the_journey_holds(late_solutions):
     changed = carry_forward(first.slug, late_solutions)
 
     assert changed == [notebook_of(late_solutions, step) for step in later]
+    planted = PLANTED_IN
     for previous, step in zip(LATE_STEPS, later, strict=False):
         ended = "\n\n".join(code for _, code in ended_pieces(previous, late_solutions))  # step 11: as ruff left it
         assert starting_point_code(notebook_of(late_solutions, step)) == ended
         notebook = nbformat.read(str(notebook_of(late_solutions, step)), as_version=4)
-        cli = moved_path("penguins/cli.py", moves_of(notebook))  # src/penguins/cli.py from step 13 on
-        assert last_versions(notebook)[cli].endswith(PLANTED.strip()), f"{step.slug} lost the fix"
+        planted = moved_path(planted, moves_of(notebook))  # src/penguins/... from step 13 on
+        assert last_versions(notebook)[planted].endswith(PLANTED.strip()), f"{step.slug} lost the fix"
 
 
 def test_a_starting_point_that_does_not_match_is_refused(late_solutions):
