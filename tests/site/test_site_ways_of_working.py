@@ -44,9 +44,11 @@ def test_the_template_page_shows_how_the_document_grows():
     assert "drafts *Who owns what*" in table and "reviews the whole against the code" in table
 
 
-def test_the_example_claims_no_versioned_artifacts_the_code_does_not_keep():
-    assert "never an overwritten file" not in PAGE and "new artifact version" not in PAGE
-    assert "writes over `artifacts/model.pkl`" in PAGE
+def test_the_example_describes_the_artifacts_the_last_step_keeps():
+    """Step 14 keeps every version and a prediction record: the example says so, and no longer says "writes over"."""
+    models = " ".join(section(PAGE, "Models and artifacts").split())
+    assert "writes over" not in models and "model.pkl" not in models
+    assert "never changed or overwritten" in models and "predictions.jsonl" in models
 
 
 @pytest.mark.parametrize("step", GROWING, ids=lambda step: step.slug)
