@@ -503,6 +503,77 @@ WEAK = {
             ["step14_prediction_record"],
         ),
     ],
+    "15-field-libraries": [
+        (
+            "weak-not-lazy",  # validated without lazy=True: pandera stops at the first failure
+            "step15_validation#2",
+            "\n".join(
+                [
+                    "try:",
+                    "    schema.validate(frame)",
+                    "except pa.errors.SchemaErrors as errors:",
+                    "    return reasons_from(errors, frame.index)",
+                    'return pd.Series("", index=frame.index, dtype=object)',
+                ]
+            ),
+            ["step15_schema"],
+        ),
+        (
+            "weak-forgets-the-bird-twice",  # every column's rules, but not the key: a bird twice passes
+            "step15_validation#0",
+            "\n".join(
+                [
+                    "columns = {column: pa.Column(checks=rules(column), nullable=True) for column in REQUIRED_COLUMNS}",
+                    "return pa.DataFrameSchema(columns)",
+                ]
+            ),
+            ["step15_schema"],
+        ),
+        (
+            "weak-settings-without-ranges",  # the types, but no ranges: test_size = 1.5 passes
+            "step15_settings_module#0",
+            "\n".join(
+                [
+                    "data_path: Path",
+                    "expected_sha256: str",
+                    "model_dir: Path",
+                    "max_body_mass_kg: float",
+                    "test_size: float",
+                    "n_trees: int",
+                    "max_depth: int",
+                    "seed: int",
+                ]
+            ),
+            ["step15_settings"],
+        ),
+        (
+            "weak-file-wins",  # the sources written lowest first, as the hand-written reader applied them
+            "step15_settings_module#1",
+            "return TomlConfigSettingsSource(settings_cls), env_settings, init_settings",
+            ["step15_settings"],
+        ),
+        (
+            "weak-service-still-reads-the-environment",  # the right paths, read by hand beside ServiceSettings
+            "step15_service",
+            "\n".join(
+                [
+                    "import os",
+                    "",
+                    "return create_app(",
+                    '    os.environ.get("PENGUINS_MODEL_DIR", "artifacts"),',
+                    '    os.environ.get("PENGUINS_PREDICTION_RECORD", "predictions.jsonl"),',
+                    ")",
+                ]
+            ),
+            ["step15_service_settings"],
+        ),
+        (
+            "weak-trust-without-the-schema",  # Data we trust that does not say how the batch is checked now
+            "step15_ways_of_working_file#0",
+            "- Every new batch is checked where it enters, and a bad row goes to the quarantine with its reason.",
+            ["step15_ways_of_working"],
+        ),
+    ],
 }
 
 REGION = re.compile(rf"(?P<indent>[ \t]*){BEGIN_SOLUTION}\n.*?{END_SOLUTION}", re.S)

@@ -197,6 +197,12 @@ AFTER_REVIEW = (
         5,
         models_and_artifacts=(("version",), ("promote",), ("rollback", "roll back"), ("record",)),
     ),
+    _part(
+        "15-field-libraries",
+        5,
+        data_we_trust=(("pandera",), ("lazy", "lazily", "every failure"), ("quarantine",)),
+        configuration=(("pydantic-settings", "pydantic settings"), ("environment",)),
+    ),
 )
 DRAFT_STEP = GROWTH[0].slug
 REVIEW_STEP = REVIEW.slug

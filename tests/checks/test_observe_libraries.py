@@ -1,0 +1,90 @@
+"""course.checks.observe.libraries: step 15's golden master is what step 14's hand-written code answers.
+
+The expected answers of step 15's checks are written down (``PLANTED``, ``BIRD_PLANTED``,
+``CONFIG_VALUES``, ``REFUSALS``). These tests prove they are the golden master, not a guess: step 14's
+hand-written validation and settings give exactly those answers, step 15's pandera and
+pydantic-settings reference gives them too, and a refactor that breaks the behaviour does not.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from course.authoring.end_state import write_end_state
+from course.checks.observe import libraries
+from course.core.catalog import find_step
+
+VALIDATION = "src/penguins/validation.py"
+SERVICE = "src/penguins/service.py"
+
+
+@pytest.fixture(scope="module")
+def before(tmp_path_factory):
+    """Step 14's end state: the hand-written code the golden master was recorded from."""
+    folder = tmp_path_factory.mktemp("before") / "14"
+    write_end_state(find_step("14"), folder, git=False)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def after(tmp_path_factory):
+    """Step 15's end state: the same package on pandera and pydantic-settings."""
+    folder = tmp_path_factory.mktemp("after") / "15"
+    write_end_state(find_step("15"), folder, git=False)
+    return folder
+
+
+def observed(folder, monkeypatch, observe):
+    monkeypatch.chdir(folder)
+    return observe()
+
+
+def test_the_hand_written_rules_flag_exactly_the_golden_rows_and_birds(before, monkeypatch):
+    seen = observed(before, monkeypatch, libraries.schema)
+    assert seen["clean_rows_flagged"] == {"value": {}}
+    assert seen["planted_rows_flagged"] == {"value": libraries.golden_planted()}
+    assert seen["validate_planted"] == {"value": libraries.golden_split()}
+    assert seen["bird_rows_flagged"] == {"value": libraries.golden_birds()}
+    assert "error" in seen["flagged_without_the_schema"]  # step 14 has no schema to empty
+
+
+def test_the_hand_written_settings_give_the_golden_values_and_refusals(before, monkeypatch):
+    seen = observed(before, monkeypatch, libraries.settings)
+    assert seen["is_base_settings"] is False
+    assert libraries.value_of(seen["file_alone"]) == libraries.golden_values()
+    assert libraries.value_of(seen["environment"]) == libraries.golden_values(seed=3)
+    assert libraries.value_of(seen["override_over_environment"]) == libraries.golden_values(seed=5)
+    assert libraries.value_of(seen["service_variables_beside"]) == libraries.golden_values()
+    elsewhere = libraries.golden_values(data_path="elsewhere/data/penguins-raw.csv", model_dir="elsewhere/artifacts")
+    assert libraries.value_of(seen["from_another_folder"]) == elsewhere
+    assert libraries.refusals(seen) == libraries.golden_refusals()
+
+
+def test_the_library_reference_gives_the_same_answers_from_a_schema_and_a_settings_class(after, monkeypatch):
+    schema = observed(after, monkeypatch, libraries.schema)
+    assert schema["planted_rows_flagged"] == {"value": libraries.golden_planted()}
+    assert schema["bird_rows_flagged"] == {"value": libraries.golden_birds()}
+    assert libraries.value_of(schema["batch_schema_type"]).endswith("DataFrameSchema")
+    assert schema["flagged_without_the_schema"] == {"value": {}}
+    settings = observed(after, monkeypatch, libraries.settings)
+    assert settings["is_base_settings"] is True
+    assert libraries.refusals(settings) == libraries.golden_refusals()
+    assert "frozen" in settings["frozen"]["error"]
+    service = observed(after, monkeypatch, libraries.service_settings)
+    assert libraries.value_of(service["app_from_environment"]) == ["/srv/models", "/srv/record.jsonl"]
+    assert service["service_reads_os_environ"] is False
+
+
+def test_a_schema_validated_without_lazy_misses_the_golden_rows(after, monkeypatch, tmp_path):
+    mutant = tmp_path / "mutant"
+    write_end_state(find_step("15"), mutant, git=False)
+    source = (mutant / VALIDATION).read_text()
+    assert "schema.validate(frame, lazy=True)" in source
+    (mutant / VALIDATION).write_text(source.replace("schema.validate(frame, lazy=True)", "schema.validate(frame)"))
+    seen = observed(mutant, monkeypatch, libraries.schema)
+    assert seen["planted_rows_flagged"] != {"value": libraries.golden_planted()}
+
+
+def test_a_misspelt_key_is_not_named_by_a_missing_key_alone():
+    seen = {"refusals": {"n_tree in the file": {"error": "ConfigError: missing n_trees in config.toml"}}}
+    assert libraries.refusals(seen)["n_tree in the file"] != libraries.golden_refusals()["n_tree in the file"]
