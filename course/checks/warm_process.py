@@ -53,21 +53,21 @@ class LongRunningPython:
             return None
         return self.process.returncode if self.process else None
 
-    def stop(self) -> None:
-        """SIGTERM (a service shuts down cleanly), then a kill after ``STOP_GRACE`` seconds."""
+    def stop(self, grace: float = STOP_GRACE) -> None:
+        """SIGTERM (a service shuts down cleanly), then a kill after ``grace`` seconds."""
         if self.child:
             if not self.child.finished():
                 with contextlib.suppress(OSError):  # the server hung up: it kills the child itself
                     self.child.send_signal(signal.SIGTERM)
-            if not self.child.finished(STOP_GRACE):
+            if not self.child.finished(grace):
                 self.child.abandon()  # the warm server kills the child's process group
                 return
             with contextlib.suppress(Refused):
-                self.child.wait(STOP_GRACE)
+                self.child.wait(grace)
         elif self.process:
             self.process.terminate()
             try:
-                self.process.wait(timeout=STOP_GRACE)
+                self.process.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()

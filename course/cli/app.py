@@ -15,6 +15,7 @@ from course.cli.authors import (
     cmd_bench_class,
     cmd_end_state,
     cmd_gates,
+    cmd_lock,
     cmd_release,
     cmd_site,
 )
@@ -233,6 +234,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("step", help="a step number or slug")
     p.add_argument("--into", required=True, help="a new folder for the repository (never overwritten)")
     p.set_defaults(func=cmd_end_state)
+
+    p = sub.add_parser(
+        "lock", help="make the last step's uv.lock again from its pyproject.toml (authors; needs uv and the index)"
+    )
+    p.add_argument("step", nargs="?", help="a step number or slug (the last step if left out)")
+    p.set_defaults(func=cmd_lock)
 
     p = sub.add_parser(
         "test",

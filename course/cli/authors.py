@@ -1,4 +1,4 @@
-"""The authors' commands: release, the benchmarks, the site, the gates, a step's end state."""
+"""The authors' commands: release, the benchmarks, the site, the gates, a step's end state and its lock."""
 
 from __future__ import annotations
 
@@ -70,6 +70,16 @@ def cmd_gates(args) -> int:
     from course.authoring.gates import run_gates
 
     return run_gates()
+
+
+def cmd_lock(args) -> int:
+    from course.authoring.lock import relock
+
+    step = find_step(args.step, load_steps()) if args.step else load_steps()[-1]
+    target = relock(step)
+    print(f"wrote {target.relative_to(REPO_DIR)} from {step.slug}'s pyproject.toml")
+    print("Now `course release` (the learner's copy) and commit both.")
+    return 0
 
 
 def cmd_end_state(args) -> int:

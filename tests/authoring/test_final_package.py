@@ -8,8 +8,8 @@ command line included, and they include the test that holds ``predict`` and ``PO
 
 The same package, exactly as the last step's cells write it, passes the gates a reviewer sets: ruff with its own
 rules (which include the security rules, S), ruff format, mypy in strict mode, and its CI workflow run as
-the course runs it (two Pythons, actions pinned to commits, a read-only token); each gate fails when the
-problem it exists for is planted.
+the course runs it (two Pythons, actions pinned to commits, a read-only token, the exact versions of its
+lock file); each gate fails when the problem it exists for is planted.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from email.message import Message
 from email.parser import Parser
@@ -29,6 +30,7 @@ import pytest
 from packaging.requirements import Requirement
 
 from course.authoring.end_state import write_end_state
+from course.authoring.lock import LOCK_NAME, uv
 from course.checks import ci_workflow, quality_gates
 from course.checks.versions import declared_version
 from course.core.catalog import load_steps
@@ -212,3 +214,63 @@ def test_the_metadata_reading_sees_web_libraries_made_hard_dependencies_again(fi
     pyproject.write_text(pyproject.read_text().replace('    "scikit-learn>=1.5,<2",\n', hard, 1))
     metadata, _ = wheel_metadata(planted, tmp_path / "wheel")
     assert web_requirements_outside_the_service_extra(metadata) == ["fastapi<1,>=0.115"]
+
+
+# The lock file (issue #15, item 3): the final package's CI installs the exact versions uv.lock names with
+# `uv sync --locked`. uv itself (the course's dev extra installs it) says whether the lock matches
+# pyproject.toml, and installs from it for real; the package's own tests then pass in that environment.
+
+
+def workflow_commands(folder) -> list[str]:
+    """Every command the ``run:`` steps of ``folder``'s CI workflow run, in order."""
+    workflow = quality_gates.workflow(folder)
+    return [
+        command
+        for job in ci_workflow.jobs(workflow).values()
+        for step in ci_workflow.steps(job)
+        for command in ci_workflow.commands(step.get("run", ""))
+    ]
+
+
+def locked_versions(folder) -> dict[str, str]:
+    """Each package's exact version in ``folder``'s uv.lock (the project itself has none)."""
+    lock = tomllib.loads((folder / LOCK_NAME).read_text(encoding="utf-8"))
+    return {package["name"]: package["version"] for package in lock["package"] if "version" in package}
+
+
+@pytest.mark.slow
+def test_its_lock_file_matches_its_pyproject_and_goes_stale_when_a_dependency_changes(final_package, tmp_path):
+    copy = tmp_path / "package"
+    shutil.copytree(final_package, copy)
+    current = uv(copy, "lock", "--check")
+    assert current.returncode == 0, current.stderr
+    pyproject = copy / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"pandas>=2.2,<4",', '"pandas>=2.2,<4",\n    "rich>=13",'))
+    stale = uv(copy, "lock", "--check")
+    assert stale.returncode != 0, stale.stderr
+    assert "uv lock" in stale.stderr  # uv says how to make it again
+
+
+@pytest.mark.slow
+def test_its_ci_installs_the_locked_versions_and_its_tests_pass_there(final_package, tmp_path):
+    assert any(command.startswith("uv sync --locked") for command in workflow_commands(final_package))
+    copy, environment = tmp_path / "package", tmp_path / "locked-environment"
+    shutil.copytree(final_package, copy)
+    synced = uv(
+        copy,
+        *("sync", "--locked", "--all-extras", "--no-editable", "--python", sys.executable),
+        extra_environment={"UV_PROJECT_ENVIRONMENT": str(environment)},
+    )
+    assert synced.returncode == 0, synced.stderr[-3000:]
+    python = environment / "bin" / "python"
+    installed = subprocess.run(
+        [python, "-c", "import importlib.metadata as m; print(m.version('pandas'), m.version('scikit-learn'))"],
+        capture_output=True,
+        text=True,
+    )
+    locked = locked_versions(copy)
+    assert installed.stdout.split() == [locked["pandas"], locked["scikit-learn"]]
+    tests = subprocess.run(
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=copy, capture_output=True, text=True
+    )
+    assert tests.returncode == 0, tests.stdout[-3000:]

@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 from course import PACKAGE_DIR
+from course.authoring.lock import LOCK_NAME
 from course.core.catalog import CATALOG_PATH, EXERCISES_DIR, SITE_DIR, SOLUTIONS_DIR, CatalogError, load_steps
 from course.core.cells import nbgrader_meta
 from site_helpers import load_mkdocs_config
@@ -94,8 +95,9 @@ def test_registered_notebooks_exist_and_nothing_else_is_in_the_source(step):
     notebooks = {name for name in files if name.endswith(".ipynb")}
     assert notebooks == set(step.notebooks)
     others = files - notebooks
-    strays = [name for name in others if not name.startswith("data/")]
-    assert not strays, f"solutions/{step.slug} may hold only its notebooks and data/: {strays}"
+    # The last step's lock file is course material beside the pyproject.toml its cells write (course lock).
+    strays = [name for name in others if not name.startswith("data/") and name != LOCK_NAME]
+    assert not strays, f"solutions/{step.slug} may hold only its notebooks, data/ and {LOCK_NAME}: {strays}"
     assert not [name for name in files if name.endswith(".py")], "a .py file in solutions/ would be released as is"
 
 
