@@ -135,12 +135,12 @@ def test_course_test_fast_leaves_out_the_slow_tests_and_passes_everything_else_t
     assert main(["test", "--fast", "-q", "-k", "registry", "tests/core"]) == 0
     assert main(["test", "-x", "tests/cli"]) == 0
     assert calls == [
-        [sys.executable, "-m", "pytest", "-m", "not slow", "-q", "-k", "registry", "tests/core"],
+        [sys.executable, "-m", "pytest", "-m", "not slow", "-n", "auto", "-q", "-k", "registry", "tests/core"],
         [sys.executable, "-m", "pytest", "-x", "tests/cli"],
     ]
     with pytest.raises(SystemExit):
         main(["test", "--help"])
-    assert 'the fast lane (under two minutes): pytest -m "not slow"' in " ".join(capsys.readouterr().out.split())
+    assert 'the fast lane (under two minutes): pytest -m "not slow" -n auto' in " ".join(capsys.readouterr().out.split())
 
 
 def test_progress_reruns_only_steps_whose_notebooks_changed_since_their_stored_results(tmp_path, capsys, monkeypatch):
