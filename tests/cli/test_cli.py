@@ -140,7 +140,8 @@ def test_course_test_fast_leaves_out_the_slow_tests_and_passes_everything_else_t
     ]
     with pytest.raises(SystemExit):
         main(["test", "--help"])
-    assert 'the fast lane (under two minutes): pytest -m "not slow" -n auto' in " ".join(capsys.readouterr().out.split())
+    shown = " ".join(capsys.readouterr().out.split())
+    assert 'the fast lane (under two minutes): pytest -m "not slow" -n auto' in shown
 
 
 def test_progress_reruns_only_steps_whose_notebooks_changed_since_their_stored_results(tmp_path, capsys, monkeypatch):
