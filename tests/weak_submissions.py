@@ -15,6 +15,16 @@ import nbformat
 
 from course.core.cells import BEGIN_SOLUTION, END_SOLUTION, grade_id_of
 
+# A JSON line written by a format string: only the fields it names reach the log (no model_version).
+JSON_THAT_LISTS_ITS_FIELDS = '''formatters = {
+    "key_value": {"()": KeyValueFormatter, "format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    "json": {
+        "format": '{"time": "%(asctime)s", "level": "%(levelname)s", '
+        '"logger": "%(name)s", "message": "%(message)s"}'
+    },
+}
+formatter = "json" if json_lines else "key_value"'''
+
 # step slug -> list of (learner id, answer cell grade_id, weak solution code, cells that must score 0)
 WEAK = {
     "01-reproducible": [
@@ -551,6 +561,29 @@ WEAK = {
             "step15_settings_module#1",
             "return TomlConfigSettingsSource(settings_cls), env_settings, init_settings",
             ["step15_settings"],
+        ),
+        (
+            "weak-json-that-lists-its-fields",  # step 6's whitelist bug again, as JSON: the context is dropped
+            "step15_logging_module",
+            JSON_THAT_LISTS_ITS_FIELDS,
+            ["step15_json_logs"],
+        ),
+        (
+            "weak-json-for-everyone",  # JSON lines at the terminal too: the command line's lines for people are gone
+            "step15_logging_module",
+            "\n".join(
+                [
+                    "formatters = {",
+                    '    "json": {',
+                    '        "()": "pythonjsonlogger.json.JsonFormatter",',
+                    '        "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",',
+                    '        "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},',
+                    "    },",
+                    "}",
+                    'formatter = "json"',
+                ]
+            ),
+            ["step15_json_logs"],
         ),
         (
             "weak-service-still-reads-the-environment",  # the right paths, read by hand beside ServiceSettings

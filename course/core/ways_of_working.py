@@ -201,6 +201,7 @@ AFTER_REVIEW = (
         "15-field-libraries",
         5,
         data_we_trust=(("pandera",), ("lazy", "lazily", "every failure"), ("quarantine",)),
+        logging=(("JSON",),),
         configuration=(("pydantic-settings", "pydantic settings"), ("environment",)),
     ),
 )

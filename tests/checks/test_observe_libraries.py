@@ -88,3 +88,55 @@ def test_a_schema_validated_without_lazy_misses_the_golden_rows(after, monkeypat
 def test_a_misspelt_key_is_not_named_by_a_missing_key_alone():
     seen = {"refusals": {"n_tree in the file": {"error": "ConfigError: missing n_trees in config.toml"}}}
     assert libraries.refusals(seen)["n_tree in the file"] != libraries.golden_refusals()["n_tree in the file"]
+
+
+LOGGING = "src/penguins/logging_setup.py"
+
+
+def test_the_hand_written_formatter_gives_the_golden_key_value_lines(before, monkeypatch):
+    seen = observed(before, monkeypatch, libraries.json_logs)
+    assert seen["default_lines"] == {"value": libraries.golden_default_lines()}
+    assert "json_lines" in seen["json_lines"]["error"]  # step 14 has no JSON lines to give
+    assert seen["service_line"] != {"value": libraries.golden_service_line()}
+
+
+def test_the_library_reference_gives_json_lines_with_every_context_field_and_keeps_the_lines(after, monkeypatch):
+    seen = observed(after, monkeypatch, libraries.json_logs)
+    assert seen["json_lines"] == {"value": libraries.golden_json_lines()}
+    assert seen["default_lines"] == {"value": libraries.golden_default_lines()}
+    assert seen["service_line"] == {"value": libraries.golden_service_line()}
+
+
+def test_the_golden_json_lines_hold_the_fields_and_values_of_the_golden_key_value_lines():
+    for line, record in zip(libraries.golden_default_lines(), libraries.golden_json_lines(), strict=True):
+        head = f"{record['level']} {record['logger']}: {record['message']}"
+        context = {key: value for key, value in record.items() if key not in ("level", "logger", "message", "has_time")}
+        if "exc_info" in record:  # the traceback ends the text record, so its context is not on this line
+            assert line == head
+            continue
+        assert line == head + " | " + " ".join(f"{key}={value}" for key, value in context.items())
+
+
+LIBRARY_FORMATTER = """        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },"""
+# The reviewer's bug of step 6 again, as JSON: a format string that lists its fields drops the context.
+LISTED_FIELDS = """        "json": {
+            "format": '{"time": "%(asctime)s", "level": "%(levelname)s", '
+            '"logger": "%(name)s", "message": "%(message)s"}'
+        },"""
+
+
+def test_a_json_format_that_lists_its_fields_drops_the_context_and_fails(monkeypatch, tmp_path):
+    mutant = tmp_path / "mutant"
+    write_end_state(find_step("15"), mutant, git=False)
+    source = (mutant / LOGGING).read_text()
+    assert LIBRARY_FORMATTER in source
+    (mutant / LOGGING).write_text(source.replace(LIBRARY_FORMATTER, LISTED_FIELDS))
+    seen = observed(mutant, monkeypatch, libraries.json_logs)
+    first = libraries.value_of(seen["json_lines"])[0]
+    assert set(first) == {"level", "logger", "message", "has_time"}  # model_version and species are gone
+    assert seen["json_lines"] != {"value": libraries.golden_json_lines()}
+    assert seen["default_lines"] == {"value": libraries.golden_default_lines()}

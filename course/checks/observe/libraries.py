@@ -1,4 +1,5 @@
-"""Step 15's observations: the learner's validation and settings, refactored to pandera and pydantic-settings.
+"""Step 15's observations: the learner's validation, settings and logs, refactored to pandera, pydantic-settings
+and python-json-logger.
 
 Each function runs ``course.checks.library_probe`` in a fresh Python in a scratch copy of the step's
 folder, so the learner's modules are imported as they are on disk, and returns plain data with no
@@ -38,9 +39,9 @@ REFUSALS = {  # each planted setting, and the name its ConfigError must give
 }
 
 
-def _probe(name: str) -> dict[str, Any]:
+def _probe(*command: str) -> dict[str, Any]:
     copy = scratch_copy(".", leave_out=LEFT_OUT)
-    code, out, err = run_command(["-m", "course.checks.library_probe", name], copy, timeout=300)
+    code, out, err = run_command(["-m", *command], copy, timeout=300)
     if code != 0 or not out.strip():
         raise RuntimeError(f"penguins could not be imported: {(err.strip().splitlines() or ['(no message)'])[-1]}")
     seen: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
@@ -50,18 +51,24 @@ def _probe(name: str) -> dict[str, Any]:
 def schema() -> dict[str, Any]:
     """row_problems, validate and bird_problems on the clean export and the planted batch, and what
     batch_schema() is (see ``course.checks.library_probe.schema``)."""
-    return _probe("schema")
+    return _probe("course.checks.library_probe", "schema")
 
 
 def settings() -> dict[str, Any]:
     """load_settings on the step's config.toml, the environment and overrides, and its refusals."""
-    return _probe("settings")
+    return _probe("course.checks.library_probe", "settings")
+
+
+def json_logs() -> dict[str, Any]:
+    """What ``configure_logging`` writes for the probe's records, as JSON lines and by default, and the
+    service's log line (see ``course.checks.log_probe``)."""
+    return _probe("course.checks.log_probe")
 
 
 def service_settings() -> dict[str, Any]:
     """ServiceSettings, what app_from_environment passes to create_app, and whether service.py reads
     os.environ itself."""
-    return _probe("service")
+    return _probe("course.checks.library_probe", "service")
 
 
 def value_of(result: dict[str, Any]) -> Any:
@@ -106,3 +113,69 @@ def refusals(seen: dict[str, Any]) -> dict[str, str]:
 def golden_refusals() -> dict[str, str]:
     """Every planted bad setting refused with a ConfigError naming it."""
     return {case: f"ConfigError naming {name}" for case, name in REFUSALS.items()}
+
+
+CONTEXT_OF_EVERY_LINE = {"has_time": True}
+
+
+def golden_json_lines() -> list[dict[str, Any]]:
+    """The probe's records as JSON objects: the fields step 14's key=value lines showed, each with its own
+    JSON type (a number stays a number, a list a list, a path its text); the DEBUG record absent."""
+    return [
+        {
+            "level": "INFO",
+            "logger": "penguins.service",
+            "message": "predicted MALE (0.973) in 13.8 ms",
+            "model_version": "412b48fe44ab",
+            "species": "Adelie",
+            **CONTEXT_OF_EVERY_LINE,
+        },
+        {
+            "level": "WARNING",
+            "logger": "penguins.validation",
+            "message": "quarantined 2 rows of PAL0910",
+            "season": "PAL0910",
+            "quarantined": 2,
+            "first_reasons": ["row 5: Body Mass (g) 5.7 is below 2700"],
+            **CONTEXT_OF_EVERY_LINE,
+        },
+        {
+            "level": "INFO",
+            "logger": "penguins.data",
+            "message": "read data/penguins-raw.csv",
+            "path": "data/penguins-raw.csv",
+            **CONTEXT_OF_EVERY_LINE,
+        },
+        {
+            "level": "ERROR",
+            "logger": "penguins.artifacts",
+            "message": "could not load model 0bad",
+            "model_version": "0bad",
+            "exc_info": "a traceback ending 'ValueError: not a skops file'",
+            **CONTEXT_OF_EVERY_LINE,
+        },
+    ]
+
+
+def golden_default_lines() -> list[str]:
+    """The probe's records as step 14's ``configure_logging`` wrote them (dates and tracebacks left out)."""
+    return [
+        "INFO penguins.service: predicted MALE (0.973) in 13.8 ms | model_version=412b48fe44ab species=Adelie",
+        "WARNING penguins.validation: quarantined 2 rows of PAL0910 | season=PAL0910 quarantined=2 "
+        "first_reasons=['row 5: Body Mass (g) 5.7 is below 2700']",
+        "INFO penguins.data: read data/penguins-raw.csv | path=data/penguins-raw.csv",
+        "ERROR penguins.artifacts: could not load model 0bad",
+    ]
+
+
+def golden_service_line() -> list[dict[str, Any]]:
+    """The service's own log line, as JSON: what a log collector reads."""
+    return [
+        {
+            "level": "INFO",
+            "logger": "penguins.service",
+            "message": "serving model 412b48fe44ab",
+            "model_version": "412b48fe44ab",
+            **CONTEXT_OF_EVERY_LINE,
+        }
+    ]
