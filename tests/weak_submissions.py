@@ -16,12 +16,8 @@ import nbformat
 from course.core.cells import BEGIN_SOLUTION, END_SOLUTION, grade_id_of
 
 # A JSON line written by a format string: only the fields it names reach the log (no model_version).
-JSON_THAT_LISTS_ITS_FIELDS = '''formatters = {
-    "key_value": {"()": KeyValueFormatter, "format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
-    "json": {
-        "format": '{"time": "%(asctime)s", "level": "%(levelname)s", '
-        '"logger": "%(name)s", "message": "%(message)s"}'
-    },
+JSON_THAT_LISTS_ITS_FIELDS = '''formatters["json"] = {
+    "format": '{"time": "%(asctime)s", "level": "%(levelname)s", "logger": "%(name)s", "message": "%(message)s"}'
 }
 formatter = "json" if json_lines else "key_value"'''
 
@@ -573,12 +569,10 @@ WEAK = {
             "step15_logging_module",
             "\n".join(
                 [
-                    "formatters = {",
-                    '    "json": {',
-                    '        "()": "pythonjsonlogger.json.JsonFormatter",',
-                    '        "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",',
-                    '        "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},',
-                    "    },",
+                    'formatters["json"] = {',
+                    '    "()": "pythonjsonlogger.json.JsonFormatter",',
+                    '    "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",',
+                    '    "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},',
                     "}",
                     'formatter = "json"',
                 ]

@@ -117,16 +117,16 @@ def test_the_golden_json_lines_hold_the_fields_and_values_of_the_golden_key_valu
         assert line == head + " | " + " ".join(f"{key}={value}" for key, value in context.items())
 
 
-LIBRARY_FORMATTER = """        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        },"""
+LIBRARY_FORMATTER = """    formatters["json"] = {
+        "()": "pythonjsonlogger.json.JsonFormatter",
+        "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+    }"""
 # The reviewer's bug of step 6 again, as JSON: a format string that lists its fields drops the context.
-LISTED_FIELDS = """        "json": {
-            "format": '{"time": "%(asctime)s", "level": "%(levelname)s", '
-            '"logger": "%(name)s", "message": "%(message)s"}'
-        },"""
+LISTED_FIELDS = """    formatters["json"] = {
+        "format": '{"time": "%(asctime)s", "level": "%(levelname)s", '
+        '"logger": "%(name)s", "message": "%(message)s"}'
+    }"""
 
 
 def test_a_json_format_that_lists_its_fields_drops_the_context_and_fails(monkeypatch, tmp_path):
