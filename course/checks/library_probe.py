@@ -251,7 +251,7 @@ def service() -> dict[str, Any]:
         return passed[-1]
 
     service_module.create_app = create_app
-    service_module.configure_logging = lambda *arguments, **keywords: None  # the logs are Task 3's check
+    service_module.configure_logging = lambda *arguments, **keywords: None  # the logs are Task 4's check
     seen["app_from_environment"] = attempt(paths_passed)
     source = Path("src/penguins/service.py").read_text(encoding="utf-8")
     seen["service_reads_os_environ"] = "os.environ" in source or "getenv" in source

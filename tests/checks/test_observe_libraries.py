@@ -8,11 +8,14 @@ pydantic-settings reference gives them too, and a refactor that breaks the behav
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 from course.authoring.end_state import write_end_state
 from course.checks.observe import libraries
 from course.core.catalog import find_step
+from weak_submissions import JSON_THAT_LISTS_ITS_FIELDS
 
 VALIDATION = "src/penguins/validation.py"
 SERVICE = "src/penguins/service.py"
@@ -117,24 +120,22 @@ def test_the_golden_json_lines_hold_the_fields_and_values_of_the_golden_key_valu
         assert line == head + " | " + " ".join(f"{key}={value}" for key, value in context.items())
 
 
-LIBRARY_FORMATTER = """    formatters["json"] = {
+# Task 4's answer as the end state holds it (its solution region, indented in logging_config).
+LIBRARY_ANSWER = '''    formatters["json"] = {
         "()": "pythonjsonlogger.json.JsonFormatter",
         "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
         "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-    }"""
-# The reviewer's bug of step 6 again, as JSON: a format string that lists its fields drops the context.
-LISTED_FIELDS = """    formatters["json"] = {
-        "format": '{"time": "%(asctime)s", "level": "%(levelname)s", '
-        '"logger": "%(name)s", "message": "%(message)s"}'
-    }"""
+    }
+    formatter = "json" if json_lines else "key_value"'''
 
 
 def test_a_json_format_that_lists_its_fields_drops_the_context_and_fails(monkeypatch, tmp_path):
     mutant = tmp_path / "mutant"
     write_end_state(find_step("15"), mutant, git=False)
     source = (mutant / LOGGING).read_text()
-    assert LIBRARY_FORMATTER in source
-    (mutant / LOGGING).write_text(source.replace(LIBRARY_FORMATTER, LISTED_FIELDS))
+    assert LIBRARY_ANSWER in source
+    # The weak answer whose format string lists its fields: step 6's whitelist bug again, as JSON.
+    (mutant / LOGGING).write_text(source.replace(LIBRARY_ANSWER, textwrap.indent(JSON_THAT_LISTS_ITS_FIELDS, "    ")))
     seen = observed(mutant, monkeypatch, libraries.json_logs)
     first = libraries.value_of(seen["json_lines"])[0]
     assert set(first) == {"level", "logger", "message", "has_time"}  # model_version and species are gone

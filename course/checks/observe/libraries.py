@@ -1,12 +1,12 @@
 """Step 15's observations: the learner's validation, settings and logs, refactored to pandera, pydantic-settings
 and python-json-logger.
 
-Each function runs ``course.checks.library_probe`` in a fresh Python in a scratch copy of the step's
-folder, so the learner's modules are imported as they are on disk, and returns plain data with no
-expected value in it: the graded cell's judge decides, against the golden master (``golden_*``
-below: what the hand-written code of step 14 answered on the same planted cases). The same
-functions serve the notebook's public checks (in the kernel) and the grader (``probe.after``, in
-its sandbox).
+Each function runs ``course.checks.library_probe`` (or ``course.checks.log_probe``) in a fresh Python
+in a scratch copy of the step's folder, so the learner's modules are imported as they are on disk,
+and returns plain data with no expected value in it: the graded cell's judge decides, against the
+golden master (``golden_*`` below: what the hand-written code of step 14 answered on the same
+planted cases). The same functions serve the notebook's public checks (in the kernel) and the
+grader (``probe.after``, in its sandbox).
 """
 
 from __future__ import annotations
