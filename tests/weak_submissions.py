@@ -21,6 +21,30 @@ JSON_THAT_LISTS_ITS_FIELDS = '''formatters["json"] = {
 }
 formatter = "json" if json_lines else "key_value"'''
 
+# Step 16's weak preprocessing and model (the reference is in the step's notebook).
+ZEROS_FOR_AN_UNKNOWN_ISLAND = """ignore = {"sparse_output": False, "handle_unknown": "ignore"}
+ratio = FunctionTransformer(culmen_ratio, feature_names_out=culmen_ratio_name)
+return ColumnTransformer(
+    [
+        ("measurements", "passthrough", MEASUREMENTS),
+        ("culmen_ratio", ratio, ["Culmen Length (mm)", "Culmen Depth (mm)"]),
+        ("species", OneHotEncoder(categories=[list(SPECIES.values())], **ignore), ["Species"]),
+        ("island", OneHotEncoder(categories=[ISLANDS], **ignore), ["Island"]),
+    ],
+    verbose_feature_names_out=False,
+)"""
+WITHOUT_THE_CULMEN_RATIO = """return ColumnTransformer(
+    [
+        ("measurements", "passthrough", MEASUREMENTS),
+        ("species", OneHotEncoder(categories=[list(SPECIES.values())], sparse_output=False), ["Species"]),
+        ("island", OneHotEncoder(categories=[ISLANDS], sparse_output=False), ["Island"]),
+    ],
+    verbose_feature_names_out=False,
+)"""
+FOREST_WITHOUT_ITS_SEED = """forest = RandomForestClassifier(n_estimators=n_trees, max_depth=max_depth)
+model = Pipeline([("features", make_preprocessor()), ("forest", forest)])
+model.fit(X_train, y_train)"""
+
 # step slug -> list of (learner id, answer cell grade_id, weak solution code, cells that must score 0)
 WEAK = {
     "01-reproducible": [
@@ -599,6 +623,38 @@ WEAK = {
             "step15_ways_of_working_file#0",
             "- Every new batch is checked where it enters, and a bad row goes to the quarantine with its reason.",
             ["step15_ways_of_working"],
+        ),
+    ],
+    "16-preprocessing-pipeline": [
+        (
+            "weak-zeros-for-an-unknown-island",  # handle_unknown="ignore": a bird on Anvers answered from zeros
+            "step16_features",
+            ZEROS_FOR_AN_UNKNOWN_ISLAND,
+            ["step16_preprocessor"],
+        ),
+        (
+            "weak-forgets-the-culmen-ratio",  # the measurements and the flags: one feature short of the hand-written
+            "step16_features",
+            WITHOUT_THE_CULMEN_RATIO,
+            ["step16_preprocessor"],
+        ),
+        (
+            "weak-forest-without-its-seed",  # the Pipeline, but the forest's seed forgotten: other trees, other answers
+            "step16_model",
+            FOREST_WITHOUT_ITS_SEED,
+            ["step16_pipeline"],
+        ),
+        (
+            "weak-trusts-whatever-the-file-asks",  # every type the file names is trusted: print would load too
+            "step16_artifacts",
+            "return skops.io.loads(blob, trusted=skops.io.get_untrusted_types(data=blob))",
+            ["step16_trusted"],
+        ),
+        (
+            "weak-models-without-the-pipeline",  # Models and artifacts that does not say what a model now is
+            "step16_ways_of_working_file",
+            "- Every trained model is a version in its own folder, saved with skops, and never overwritten.",
+            ["step16_ways_of_working"],
         ),
     ],
 }

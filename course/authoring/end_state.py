@@ -90,13 +90,23 @@ def runs_tools(cells: list) -> bool:
 def ended_pieces(step: Step, solutions_dir: Path = SOLUTIONS_DIR) -> list[tuple[str | None, str]]:
     """What the next step starts from, piece by piece: (the file a piece writes, or None; its code).
 
-    Without tools: each end-state cell as written. With tools: each file the cells write, once, in the
-    order they first write it, as the tools left it (read back from the end state written out here).
+    Without tools: each end-state cell as written, except that a file written twice (step 15 writes
+    ``logging_setup.py`` unchanged, then as a task's answer) is one piece, where it was first written,
+    in its last version. With tools: each file the cells write, once, in the order they first write it,
+    as the tools left it (read back from the end state written out here).
     """
     notebook = nbformat.read(str(solutions_dir / step.slug / step.notebooks[-1]), as_version=4)
     cells = end_state_cells(notebook)
     if not runs_tools(cells):
-        return [(written_path(cell.source), code_of(cell)) for cell in cells]
+        last = {path: code_of(cell) for cell in cells if (path := written_path(cell.source))}
+        pieces: list[tuple[str | None, str]] = []
+        for cell in cells:
+            path = written_path(cell.source)
+            if path is None:
+                pieces.append((None, code_of(cell)))
+            elif path in last:
+                pieces.append((path, last.pop(path)))
+        return pieces
     paths = list(dict.fromkeys(path for cell in cells if (path := written_path(cell.source))))
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / step.slug

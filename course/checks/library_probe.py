@@ -261,8 +261,9 @@ def service() -> dict[str, Any]:
 PROBES = {"schema": schema, "settings": settings, "service": service}
 
 
-def main(argv: list[str]) -> None:
-    probe = PROBES[argv[0]]
+def main(argv: list[str], probes: dict[str, Callable[[], dict[str, Any]]] = PROBES) -> None:
+    """Run the probe ``argv[0]`` names with the learner's ``src/`` first on the path; print what it saw."""
+    probe = probes[argv[0]]
     sys.path.insert(0, "src")
     print(json.dumps(probe(), default=str))
 

@@ -204,6 +204,11 @@ AFTER_REVIEW = (
         logging=(("JSON",),),
         configuration=(("pydantic-settings", "pydantic settings"), ("environment",)),
     ),
+    _part(
+        "16-preprocessing-pipeline",
+        5,
+        models_and_artifacts=(("Pipeline",), ("raw",), ("trust",), ("retrain",)),
+    ),
 )
 DRAFT_STEP = GROWTH[0].slug
 REVIEW_STEP = REVIEW.slug

@@ -28,7 +28,7 @@ def notebook_of(folder, step):
     return folder / step.slug / step.notebooks[0]
 
 
-PLANTED_IN = "penguins/features.py"  # written in step 9, changed by no later step: each carries it
+PLANTED_IN = "penguins/data.py"  # written in step 9, changed by no later step: each carries it
 
 
 def plant_a_fix(path):

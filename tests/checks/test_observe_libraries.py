@@ -11,6 +11,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from end_states import observed, written_end_state
 
 from course.authoring.end_state import write_end_state
 from course.checks.observe import libraries
@@ -24,22 +25,13 @@ SERVICE = "src/penguins/service.py"
 @pytest.fixture(scope="module")
 def before(tmp_path_factory):
     """Step 14's end state: the hand-written code the golden master was recorded from."""
-    folder = tmp_path_factory.mktemp("before") / "14"
-    write_end_state(find_step("14"), folder, git=False)
-    return folder
+    return written_end_state(tmp_path_factory.mktemp("before") / "14", "14")
 
 
 @pytest.fixture(scope="module")
 def after(tmp_path_factory):
     """Step 15's end state: the same package on pandera and pydantic-settings."""
-    folder = tmp_path_factory.mktemp("after") / "15"
-    write_end_state(find_step("15"), folder, git=False)
-    return folder
-
-
-def observed(folder, monkeypatch, observe):
-    monkeypatch.chdir(folder)
-    return observe()
+    return written_end_state(tmp_path_factory.mktemp("after") / "15", "15")
 
 
 def test_the_hand_written_rules_flag_exactly_the_golden_rows_and_birds(before, monkeypatch):

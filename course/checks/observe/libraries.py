@@ -39,7 +39,8 @@ REFUSALS = {  # each planted setting, and the name its ConfigError must give
 }
 
 
-def _probe(*command: str) -> dict[str, Any]:
+def run_probe(*command: str) -> dict[str, Any]:
+    """Run ``python -m COMMAND...`` in a scratch copy of the step's folder; its last line of output, as data."""
     copy = scratch_copy(".", leave_out=LEFT_OUT)
     code, out, err = run_command(["-m", *command], copy, timeout=300)
     if code != 0 or not out.strip():
@@ -51,24 +52,24 @@ def _probe(*command: str) -> dict[str, Any]:
 def schema() -> dict[str, Any]:
     """row_problems, validate and bird_problems on the clean export and the planted batch, and what
     batch_schema() is (see ``course.checks.library_probe.schema``)."""
-    return _probe("course.checks.library_probe", "schema")
+    return run_probe("course.checks.library_probe", "schema")
 
 
 def settings() -> dict[str, Any]:
     """load_settings on the step's config.toml, the environment and overrides, and its refusals."""
-    return _probe("course.checks.library_probe", "settings")
+    return run_probe("course.checks.library_probe", "settings")
 
 
 def json_logs() -> dict[str, Any]:
     """What ``configure_logging`` writes for the probe's records, as JSON lines and by default, and the
     service's log line (see ``course.checks.log_probe``)."""
-    return _probe("course.checks.log_probe")
+    return run_probe("course.checks.log_probe")
 
 
 def service_settings() -> dict[str, Any]:
     """ServiceSettings, what app_from_environment passes to create_app, and whether service.py reads
     os.environ itself."""
-    return _probe("course.checks.library_probe", "service")
+    return run_probe("course.checks.library_probe", "service")
 
 
 def value_of(result: dict[str, Any]) -> Any:
