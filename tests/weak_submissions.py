@@ -657,6 +657,71 @@ WEAK = {
             ["step16_ways_of_working"],
         ),
     ],
+    "17-watching-the-model": [
+        (
+            "weak-shift-keeps-the-missing-values",  # no dropna: scipy's statistic with NaN in it is not a shift
+            "step17_drift_module#0",
+            "\n".join(
+                [
+                    "if pd.api.types.is_numeric_dtype(reference) and pd.api.types.is_numeric_dtype(recent):",
+                    "    return float(ks_2samp(reference, recent).statistic)",
+                    "shares = reference.value_counts(normalize=True)",
+                    "return float(shares.sub(recent.value_counts(normalize=True), fill_value=0).abs().sum() / 2)",
+                ]
+            ),
+            ["step17_shift"],
+        ),
+        (
+            "weak-shift-as-a-difference-of-means",  # how far the means moved, in standard deviations: not 0 to 1
+            "step17_drift_module#0",
+            "\n".join(
+                [
+                    "reference, recent = reference.dropna(), recent.dropna()",
+                    "if pd.api.types.is_numeric_dtype(reference) and pd.api.types.is_numeric_dtype(recent):",
+                    "    return float(abs(recent.mean() - reference.mean()) / reference.std())",
+                    "shares = reference.value_counts(normalize=True)",
+                    "return float(shares.sub(recent.value_counts(normalize=True), fill_value=0).abs().sum() / 2)",
+                ]
+            ),
+            ["step17_shift"],
+        ),
+        (
+            "weak-threshold-written-in-the-function",  # 0.2 written in: the data scientist's setting is ignored
+            "step17_drift_module#1",
+            "\n".join(
+                [
+                    "shifts = [round(shift(reference[column], recent[column]), 3) for column in MONITORED]",
+                    "return pd.DataFrame(",
+                    '    {"shift": shifts, "threshold": threshold, "drifted": [value > 0.2 for value in shifts]},',
+                    '    index=pd.Index(MONITORED, name="column"),',
+                    ")",
+                ]
+            ),
+            ["step17_drift_table"],
+        ),
+        (
+            "weak-watches-the-inputs-only",  # the measurements, species and island, but not the model's answers
+            "step17_drift_module#1",
+            "\n".join(
+                [
+                    'watched = [column for column in MONITORED if column != "Sex"]',
+                    "shifts = [round(shift(reference[column], recent[column]), 3) for column in watched]",
+                    "drifted = [value > threshold for value in shifts]",
+                    "return pd.DataFrame(",
+                    '    {"shift": shifts, "threshold": threshold, "drifted": drifted},',
+                    '    index=pd.Index(watched, name="column"),',
+                    ")",
+                ]
+            ),
+            ["step17_drift_table"],
+        ),
+        (
+            "weak-drift-without-a-threshold",  # Data we trust that mentions drift but not who decides how much
+            "step17_ways_of_working_file",
+            "- We check the data for drift every season with penguins drift and look at the report together.",
+            ["step17_ways_of_working"],
+        ),
+    ],
 }
 
 REGION = re.compile(rf"(?P<indent>[ \t]*){BEGIN_SOLUTION}\n.*?{END_SOLUTION}", re.S)

@@ -209,6 +209,7 @@ AFTER_REVIEW = (
         5,
         models_and_artifacts=(("Pipeline",), ("raw",), ("trust",), ("retrain",)),
     ),
+    _part("17-watching-the-model", 5, data_we_trust=(("drift",), ("threshold",))),
 )
 DRAFT_STEP = GROWTH[0].slug
 REVIEW_STEP = REVIEW.slug
