@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from course.authoring.bench_checks import WARM_ENV, load_average
@@ -33,19 +34,28 @@ AIM_SECONDS = 60.0
 
 def time_step(step: Step, warm: bool = True) -> float:
     """Seconds to run the step's reference notebooks top to bottom, each in a fresh kernel."""
-    import nbformat
-    from nbclient import NotebookClient
-
-    env = {**os.environ, WARM_ENV: "1" if warm else "0"}
     with tempfile.TemporaryDirectory(prefix="course-bench-course-") as scratch:
         folder = Path(scratch) / step.slug
         shutil.copytree(step.solution_dir, folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
         started = time.perf_counter()
-        for name in step.notebooks:
-            notebook = nbformat.read(str(folder / name), as_version=4)
-            client = NotebookClient(notebook, timeout=600, resources={"metadata": {"path": str(folder)}})
-            client.execute(env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        run_top_to_bottom(folder, step.notebooks, warm)
         return time.perf_counter() - started
+
+
+def run_top_to_bottom(folder: Path, notebooks: Sequence[str], warm: bool = True) -> None:
+    """Run each notebook in ``folder`` in a fresh kernel, in order, hidden tests included, in place.
+
+    Raises nbclient's ``CellExecutionError`` at the first cell that fails: a hidden check runs
+    where it stands, so one that needs a file a later cell writes fails here.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    env = {**os.environ, WARM_ENV: "1" if warm else "0"}
+    for name in notebooks:
+        notebook = nbformat.read(str(folder / name), as_version=4)
+        client = NotebookClient(notebook, timeout=600, resources={"metadata": {"path": str(folder)}})
+        client.execute(env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
 
 
 def run(step_names: list[str], cold: bool = False, compare: bool = False) -> int:

@@ -1,0 +1,45 @@
+"""Every reference notebook runs top to bottom in a fresh kernel, its hidden tests where they stand.
+
+Grading runs a hidden check's probes after the whole notebook, so a check that needs a file a
+later task writes still passes there, and takes points from a learner who did its own task but
+not the later one. Run in order, in the kernel (as ``course.authoring.bench_course`` does), such
+a check fails here.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import nbformat
+import pytest
+from nbclient.exceptions import CellExecutionError
+
+from course.authoring.bench_course import run_top_to_bottom
+from course.core.catalog import load_steps
+
+STEPS = load_steps()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("step", STEPS, ids=[step.slug for step in STEPS])
+def test_the_reference_notebooks_run_top_to_bottom_hidden_tests_included(step, tmp_path):
+    folder = tmp_path / step.slug
+    shutil.copytree(step.solution_dir, folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    run_top_to_bottom(folder, step.notebooks)
+
+
+def test_a_hidden_check_that_needs_a_later_cells_file_fails(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell(
+            "from pathlib import Path\n"
+            "### BEGIN HIDDEN TESTS\n"
+            "assert Path('later.py').exists(), 'later.py is written by the next cell'\n"
+            "### END HIDDEN TESTS"
+        ),
+        nbformat.v4.new_code_cell("Path('later.py').write_text('x = 1\\n')"),
+    ]
+    nbformat.write(notebook, str(tmp_path / "order.ipynb"))
+    with pytest.raises(CellExecutionError, match="later.py is written by the next cell"):
+        run_top_to_bottom(tmp_path, ["order.ipynb"])
+    assert not (tmp_path / "later.py").exists()
