@@ -35,11 +35,32 @@ AIM_SECONDS = 60.0
 def time_step(step: Step, warm: bool = True) -> float:
     """Seconds to run the step's reference notebooks top to bottom, each in a fresh kernel."""
     with tempfile.TemporaryDirectory(prefix="course-bench-course-") as scratch:
-        folder = Path(scratch) / step.slug
-        shutil.copytree(step.solution_dir, folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        folder = copy_reference(step, Path(scratch))
         started = time.perf_counter()
         run_top_to_bottom(folder, step.notebooks, warm)
         return time.perf_counter() - started
+
+
+def copy_reference(step: Step, parent: Path) -> Path:
+    """A copy of the step's reference folder at ``parent/<slug>`` (no checkpoints, no bytecode)."""
+    folder = parent / step.slug
+    shutil.copytree(step.solution_dir, folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    return folder
+
+
+def links_leaving(folder: Path) -> list[str]:
+    """Each symbolic link under ``folder`` whose target lies outside it, as ``"link -> target"``.
+
+    A tool that walks a graded folder and follows links (nbgrader's autograde makes every file
+    it finds read-only, through links) changes what such a link points at: a notebook must
+    leave none behind.
+    """
+    inside = folder.resolve()
+    leaving = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink() and not path.resolve().is_relative_to(inside):
+            leaving.append(f"{path.relative_to(folder)} -> {os.readlink(path)}")
+    return leaving
 
 
 def run_top_to_bottom(folder: Path, notebooks: Sequence[str], warm: bool = True) -> None:

@@ -3,13 +3,13 @@ environment, run and serve the installed package from a folder outside the sourc
 
 ``build_wheel(project, into)`` builds offline (``pip wheel --no-build-isolation --no-index``: this
 environment's setuptools). ``clean_environment(where)`` is the course's stand-in for a fresh server: a
-new virtual environment without pip, whose site-packages holds nothing of the project; a ``.pth`` file
-adds this environment's site-packages *after* its own, so the installed wheel wins and the
-third-party libraries (pandas, FastAPI, ...) are found offline. The ``.pth`` files of that folder are
-not run, so an editable install of the project there (``pip install -e .``) stays invisible.
-``install_wheel`` installs with this environment's pip (``pip --python``), without dependencies or an
-index. ``installed_package`` reports, as plain data, where a package is imported from in that
-environment (from a folder outside the source tree), its version and what its commands say;
+new virtual environment without pip (its Python copied, not linked), whose site-packages holds nothing
+of the project; a ``.pth`` file adds this environment's site-packages *after* its own, so the installed
+wheel wins and the third-party libraries (pandas, FastAPI, ...) are found offline. The ``.pth`` files of
+that folder are not run, so an editable install of the project there (``pip install -e .``) stays
+invisible. ``install_wheel`` installs with this environment's pip (``pip --python``), without
+dependencies or an index. ``installed_package`` reports, as plain data, where a package is imported from
+in that environment (from a folder outside the source tree), its version and what its commands say;
 ``run_installed`` runs one command and ``serving_installed`` its service (in its own process group,
 stopped with SIGTERM as a platform stops one, then killed if it lingers).
 """
@@ -72,7 +72,10 @@ def build_wheel(project: Path, into: Path) -> Path:
 
 def clean_environment(where: Path) -> Path:
     """A new virtual environment at ``where`` (its Python returned) that sees this environment's libraries."""
-    venv.EnvBuilder(clear=True, with_pip=False, symlinks=os.name != "nt").create(where)
+    # Copies, not links to this Python: the environment lies in a learner's folder, and a tool that walks
+    # the folder following links (nbgrader's autograde makes every file read-only) would change the
+    # machine's interpreter through a link.
+    venv.EnvBuilder(clear=True, with_pip=False, symlinks=False).create(where)
     python = Path(where).resolve() / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     own = subprocess.run(
         [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True, text=True

@@ -1,38 +1,19 @@
-"""course.authoring.bench_class.build_class: the synthetic class and cohort the benchmarks grade."""
+"""course.authoring.bench_class: how its table judges the aims."""
 
 from __future__ import annotations
 
-import json
-
-from course.authoring.bench_class import COHORT_KINDS, KINDS, build_class
-from course.core.catalog import find_step
+from course.authoring.bench_class import BARE, COHORT_AIM, GRADE_1, GRADE_2, PLAIN, print_class_table
 
 
-def test_a_cohort_has_every_learner_submit_every_step_with_a_mix_of_answers(tmp_path):
-    steps = [find_step("00"), find_step("03")]
-    made = build_class(tmp_path, learners=5, every_step=True, steps=steps)
-    assert len(made) == 10
-    assert {(learner, slug) for learner, slug, _ in made} == {
-        (f"learner{n:02d}", step.slug) for n in range(5) for step in steps
-    }
-    assert [kind for _, _, kind in made] == list(COHORT_KINDS)  # 10 submissions: one of each place in the mix
-    for learner, slug, kind in made:
-        for name in find_step(slug).notebooks:
-            text = (tmp_path / learner / slug / name).read_text()
-            if kind == "untouched":
-                assert (
-                    json.loads(text)["cells"] == json.loads((find_step(slug).exercise_dir / name).read_text())["cells"]
-                )
-            elif kind == "full":
-                assert "### BEGIN SOLUTION" in text
+def _aim_line(capsys, notebooks, seconds_per_notebook):
+    walls = {name: [seconds_per_notebook * notebooks] for name in (GRADE_1, GRADE_2, PLAIN, BARE)}
+    print_class_table(walls, notebooks, 1.0, 0.5, [0.0], COHORT_AIM)
+    return next(line for line in capsys.readouterr().out.splitlines() if line.startswith("aim: "))
 
 
-def test_a_class_has_one_step_per_learner_round_robin(tmp_path):
-    steps = [find_step("00"), find_step("03")]
-    made = build_class(tmp_path, learners=3, steps=steps)
-    assert [(learner, slug) for learner, slug, _ in made] == [
-        ("learner00", steps[0].slug),
-        ("learner01", steps[1].slug),
-        ("learner02", steps[0].slug),
-    ]
-    assert [kind for _, _, kind in made] == list(KINDS[:3])
+def test_the_class_aim_is_judged_per_notebook_whatever_the_class_size(capsys):
+    # 900 s for 390 notebooks is 2.31 s each: a small class at 6 s each misses it, however short its wall time
+    assert _aim_line(capsys, 54, 6.0).startswith("aim: 390 notebooks under 900 s on two cores: missed")
+    assert "2340 s for 390" in _aim_line(capsys, 54, 6.0)
+    assert _aim_line(capsys, 54, 2.0).startswith("aim: 390 notebooks under 900 s on two cores: met")
+    assert _aim_line(capsys, 390, 2.0) == _aim_line(capsys, 54, 2.0)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from deployed_package import deployed, problems
 
+from course.authoring.bench_course import links_leaving
 from course.authoring.end_state import write_end_state
 from course.checks import deploy
 from course.checks.observe.service import ask
@@ -120,6 +121,14 @@ def test_the_clean_environment_has_the_libraries_but_nothing_of_the_course_or_th
     assert subprocess.run([sys.executable, "-c", "import course"], cwd=tmp_path).returncode == 0
     leaked = deploy.run_installed(python, ["-c", "import course"], tmp_path)
     assert leaked.returncode == 1 and "No module named 'course'" in leaked.stderr
+
+
+def test_the_clean_environment_links_nothing_outside_its_folder(tmp_path):
+    # It lies in a learner's folder: plain nbgrader's autograde makes every file there read-only,
+    # following links, and a link to this Python would make the machine's interpreter unrunnable.
+    python = deploy.clean_environment(tmp_path / "env")
+    assert links_leaving(tmp_path / "env") == []
+    assert deploy.run_installed(python, ["-c", "print('runs')"], tmp_path).stdout.strip() == "runs"
 
 
 def test_the_report_tells_the_source_tree_from_nothing_installed(tmp_path):
