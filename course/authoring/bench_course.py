@@ -53,14 +53,21 @@ def links_leaving(folder: Path) -> list[str]:
 
     A tool that walks a graded folder and follows links (nbgrader's autograde makes every file
     it finds read-only, through links) changes what such a link points at: a notebook must
-    leave none behind.
+    leave none behind. A link that cannot be resolved (a loop) is named too.
     """
     inside = folder.resolve()
     leaving = []
     for path in sorted(folder.rglob("*")):
-        if path.is_symlink() and not path.resolve().is_relative_to(inside):
+        if path.is_symlink() and not _resolves_inside(path, inside):
             leaving.append(f"{path.relative_to(folder)} -> {os.readlink(path)}")
     return leaving
+
+
+def _resolves_inside(link: Path, inside: Path) -> bool:
+    try:
+        return link.resolve().is_relative_to(inside)
+    except (OSError, RuntimeError):  # a loop: Python 3.11 raises RuntimeError, 3.13 OSError
+        return False
 
 
 def run_top_to_bottom(folder: Path, notebooks: Sequence[str], warm: bool = True) -> None:

@@ -56,3 +56,9 @@ def test_links_leaving_names_a_link_out_of_the_folder_and_not_one_inside(tmp_pat
     os.symlink(tmp_path / "outside.txt", folder / "env" / "python")
     os.symlink("../../../outside.txt", folder / "env" / "lib" / "up")
     assert links_leaving(folder) == ["env/lib/up -> ../../../outside.txt", f"env/python -> {tmp_path / 'outside.txt'}"]
+
+
+def test_links_leaving_names_a_loop_rather_than_failing(tmp_path):
+    os.symlink("two", tmp_path / "one")
+    os.symlink("one", tmp_path / "two")
+    assert links_leaving(tmp_path) == ["one -> two", "two -> one"]
